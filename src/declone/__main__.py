@@ -1,0 +1,3 @@
+from declone.cli import main_entry
+
+main_entry()

@@ -1,0 +1,272 @@
+"""Records shared by the pipeline stages.
+
+Every stage takes and returns these frozen values; nothing here touches files. Paths are
+POSIX strings relative to the scanned root, so that an index means the same thing on every
+machine and can be cached, diffed and serialised to JSON as it is.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ClassKind",
+    "ClassRecord",
+    "CommentedCopy",
+    "Compatibility",
+    "CopyVerdict",
+    "Family",
+    "FileProblem",
+    "FileRecord",
+    "MethodInfo",
+    "ScanIndex",
+    "Variant",
+    "VariantDiff",
+]
+
+#: Version of the JSON documents declone writes (``scan --json`` and friends). Bumped on any
+#: incompatible change of field names or meanings.
+SCHEMA_VERSION = 1
+
+
+class ClassKind(enum.StrEnum):
+    """What pytest would make of a class, the way pytest itself decides."""
+
+    #: Not a test class: a helper, a double, a data holder. Candidates for consolidation.
+    HELPER = "helper"
+    #: A class with test methods that pytest collects.
+    TEST = "test"
+    #: A class with test methods that pytest refuses to collect (it has ``__init__`` or
+    #: ``__new__``, or its name does not match ``python_classes``): its tests never run.
+    UNCOLLECTABLE_TEST = "uncollectable-test"
+
+
+@dataclass(frozen=True, slots=True)
+class MethodInfo:
+    """One function defined directly in a class body."""
+
+    name: str
+    is_async: bool
+    #: Parameter names in order, with ``*``/``**`` prefixes for star parameters and ``=`` after
+    #: a name that has a default, e.g. ``("self", "data", "timeout=", "*args", "**kw")``.
+    params: tuple[str, ...]
+    lineno: int
+    decorators: tuple[str, ...] = ()
+
+    @property
+    def signature(self) -> str:
+        prefix = "async def " if self.is_async else "def "
+        return f"{prefix}{self.name}({', '.join(self.params)})"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRecord:
+    """One ``class`` statement, at module level or nested in a class or function."""
+
+    name: str
+    #: Dotted path of enclosing scopes inside the module, e.g. ``"Outer.Inner"`` or
+    #: ``"test_x.<locals>.Helper"``; equal to ``name`` at module level.
+    qualname: str
+    path: str
+    lineno: int
+    end_lineno: int
+    col: int
+    bases: tuple[str, ...]
+    decorators: tuple[str, ...]
+    methods: tuple[MethodInfo, ...]
+    #: ``self.<attr>`` names assigned in ``__init__``, in first-assignment order.
+    init_attributes: tuple[str, ...]
+    #: Class-level assigned names (``x = 1``, ``x: int``), in order.
+    class_attributes: tuple[str, ...]
+    #: Hash of the body's structure with the class's own name: formatting, comments and
+    #: docstrings do not change it.
+    fingerprint: str
+    #: The same hash with the class's own name (and self-references) normalised away: two
+    #: classes with equal ``shape`` are structural clones under other names.
+    shape: str
+    #: Hashes of each normalised statement of the body (methods flattened), for near-clone
+    #: similarity. A sorted tuple so that it compares and serialises deterministically.
+    statement_hashes: tuple[str, ...]
+    #: Number of statements in the body, docstrings excluded; the size used by ``--min-lines``.
+    statement_count: int
+    kind: ClassKind
+    #: True when the class is defined inside a function: it cannot be imported from elsewhere.
+    in_function: bool
+    #: True when pytest would try to collect it (name matches ``python_classes``) and it has an
+    #: ``__init__``: a ``PytestCollectionWarning`` at every collection.
+    warns_on_collection: bool
+    #: True when the file is a backup-like copy (``*.bak``, ``*.py.orig``, ...), not live code.
+    in_backup: bool = False
+
+    @property
+    def line_count(self) -> int:
+        return self.end_lineno - self.lineno + 1
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.lineno}:{self.col + 1}"
+
+    def method(self, name: str) -> MethodInfo | None:
+        for method in self.methods:
+            if method.name == name:
+                return method
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class CommentedCopy:
+    """A class definition that was commented out line by line: not live code."""
+
+    name: str
+    path: str
+    lineno: int
+    end_lineno: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A file that could not be read or parsed; it was skipped."""
+
+    path: str
+    lineno: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.lineno}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """What a scan learned from one file."""
+
+    path: str
+    #: sha256 of the file's bytes, the cache key.
+    digest: str
+    classes: tuple[ClassRecord, ...] = ()
+    commented: tuple[CommentedCopy, ...] = ()
+    problem: FileProblem | None = None
+    #: True when ``ast`` rejected the file and LibCST's parser (newer grammar) read it.
+    parsed_by_fallback: bool = False
+    is_backup: bool = False
+
+
+class Compatibility(enum.StrEnum):
+    """How a copy relates to its family's dominant variant."""
+
+    IDENTICAL = "identical"
+    #: The dominant variant has everything this copy has, the same way: it can replace it.
+    SUBSET = "subset"
+    DIVERGENT = "divergent"
+
+
+@dataclass(frozen=True, slots=True)
+class CopyVerdict:
+    copy: ClassRecord
+    compatibility: Compatibility
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VariantDiff:
+    """How a variant differs from the dominant one."""
+
+    methods_added: tuple[str, ...] = ()
+    methods_missing: tuple[str, ...] = ()
+    #: ``(name, "sync->async")`` or ``(name, "async->sync")``.
+    async_changes: tuple[tuple[str, str], ...] = ()
+    #: ``(name, dominant signature, this signature)``.
+    signature_changes: tuple[tuple[str, str, str], ...] = ()
+    attributes_added: tuple[str, ...] = ()
+    attributes_missing: tuple[str, ...] = ()
+    bases_changed: bool = False
+    #: Unified diff of the representative's source against the dominant representative's.
+    source_diff: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.methods_added
+            or self.methods_missing
+            or self.async_changes
+            or self.signature_changes
+            or self.attributes_added
+            or self.attributes_missing
+            or self.bases_changed
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """Copies that share one structural shape."""
+
+    #: Short stable id: the first 8 hex digits of the shape hash.
+    id: str
+    shape: str
+    copies: tuple[ClassRecord, ...]
+    representative: ClassRecord
+    diff: VariantDiff = field(default_factory=VariantDiff)
+
+    @property
+    def count(self) -> int:
+        return len(self.copies)
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """Classes that are copies of one another: by name, by structure, or by similarity."""
+
+    #: The family's name: the most common class name among its copies.
+    name: str
+    names: tuple[str, ...]
+    copies: tuple[ClassRecord, ...]
+    variants: tuple[Variant, ...]
+    verdicts: tuple[CopyVerdict, ...]
+    #: How the family was formed: any of ``"name"``, ``"structure"``, ``"similarity"``.
+    matched_by: tuple[str, ...]
+
+    @property
+    def dominant(self) -> Variant:
+        return self.variants[0]
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(sorted({copy.path for copy in self.copies}))
+
+    @property
+    def duplicated_lines(self) -> int:
+        """Lines that consolidation would remove: all copies but one."""
+        total = sum(copy.line_count for copy in self.copies)
+        return total - max(copy.line_count for copy in self.copies)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for copy in self.copies if copy.warns_on_collection)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanIndex:
+    """The result of ``declone scan``: everything later stages need to know about a repo."""
+
+    root: str
+    files: tuple[FileRecord, ...]
+    families: tuple[Family, ...]
+    #: Test classes whose tests never run (pytest cannot collect them).
+    uncollectable_tests: tuple[ClassRecord, ...]
+    #: Helpers that pytest tries to collect and warns about (``__init__`` on a ``Test*`` class).
+    warning_sources: tuple[ClassRecord, ...]
+    commented: tuple[CommentedCopy, ...]
+    #: Class definitions found in backup-like files, never counted as live copies.
+    backup_copies: tuple[ClassRecord, ...]
+    problems: tuple[FileProblem, ...]
+
+    def family(self, name: str) -> Family | None:
+        for family in self.families:
+            if family.name == name or name in family.names:
+                return family
+        return None
+
+    @property
+    def classes(self) -> tuple[ClassRecord, ...]:
+        return tuple(cls for record in self.files if not record.is_backup for cls in record.classes)

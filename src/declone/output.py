@@ -1,0 +1,111 @@
+"""All terminal output: data to stdout, progress, warnings and summaries to stderr.
+
+Core modules never print; commands call these functions at the edge.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+__all__ = [
+    "ProgressTask",
+    "emit_json",
+    "error",
+    "info",
+    "progress",
+    "stderr",
+    "stdout",
+    "warn",
+]
+
+
+def _stdout() -> Console:
+    # Looked up at call time so that tests capturing sys.stdout see what was printed.
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+
+
+def _stderr() -> Console:
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+
+
+def stdout() -> Console:
+    return _stdout()
+
+
+def stderr() -> Console:
+    return _stderr()
+
+
+def emit_json(document: Any) -> None:
+    """Write a JSON document to stdout, the only thing on stdout in ``--json`` mode."""
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def error(message: str) -> None:
+    _stderr().print(f"[bold red]error:[/] {_escape(message)}")
+
+
+def warn(message: str) -> None:
+    _stderr().print(f"[yellow]warning:[/] {_escape(message)}")
+
+
+def info(message: str) -> None:
+    _stderr().print(_escape(message))
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+class ProgressTask(Protocol):
+    def advance(self, amount: int = 1) -> None: ...
+
+
+class _RichTask:
+    def __init__(self, bar: Progress, task_id: Any) -> None:
+        self._bar = bar
+        self._task_id = task_id
+
+    def advance(self, amount: int = 1) -> None:
+        self._bar.advance(self._task_id, amount)
+
+
+class _SilentTask:
+    def advance(self, amount: int = 1) -> None:
+        return None
+
+
+@contextmanager
+def progress(description: str, total: int | None, *, enabled: bool = True) -> Iterator[ProgressTask]:
+    """A progress bar on stderr when it is a terminal; silent otherwise (CI logs, pipes)."""
+    console = _stderr()
+    if not enabled or not console.is_terminal:
+        yield _SilentTask()
+        return
+    bar = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    with bar:
+        yield _RichTask(bar, bar.add_task(description, total=total))
