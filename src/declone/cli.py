@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Protocol, cast
@@ -60,7 +61,8 @@ def _load(name: str) -> _CommandModule:
     return cast(_CommandModule, importlib.import_module(module_name))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported, so start-up stays fast."""
     parser = argparse.ArgumentParser(
         prog="declone",
         description=(
@@ -80,15 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=EPILOG,
             formatter_class=RawDescriptionRichHelpFormatter,
         )
-        _load(name).add_arguments(sub)
+        if name == command:
+            _load(name).add_arguments(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run declone with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
-    parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    command = next((word for word in arguments if not word.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help/--version
         return int(exc.code) if isinstance(exc.code, int) else ExitCode.USAGE
     try:
@@ -106,4 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def main_entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`declone scan --json | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = int(ExitCode.OK)
+    sys.exit(code)

@@ -54,6 +54,8 @@ class MethodInfo:
     params: tuple[str, ...]
     lineno: int
     decorators: tuple[str, ...] = ()
+    #: Hash of the method's normalised definition (signature and body, docstring excluded).
+    body_hash: str = ""
 
     @property
     def signature(self) -> str:
@@ -99,6 +101,9 @@ class ClassRecord:
     warns_on_collection: bool
     #: True when the file is a backup-like copy (``*.bak``, ``*.py.orig``, ...), not live code.
     in_backup: bool = False
+    #: The class's source lines (decorators included), dedented; used for variant diffs and
+    #: extraction. Not part of equality: two records are the same class whatever the layout.
+    source: str = field(default="", repr=False, compare=False)
 
     @property
     def line_count(self) -> int:

@@ -77,6 +77,8 @@ def _escape(text: str) -> str:
 class ProgressTask(Protocol):
     def advance(self, amount: int = 1) -> None: ...
 
+    def set_total(self, total: int) -> None: ...
+
 
 class _RichTask:
     def __init__(self, bar: Progress, task_id: Any) -> None:
@@ -86,9 +88,15 @@ class _RichTask:
     def advance(self, amount: int = 1) -> None:
         self._bar.advance(self._task_id, amount)
 
+    def set_total(self, total: int) -> None:
+        self._bar.update(self._task_id, total=total)
+
 
 class _SilentTask:
     def advance(self, amount: int = 1) -> None:
+        return None
+
+    def set_total(self, total: int) -> None:
         return None
 
 

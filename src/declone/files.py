@@ -1,0 +1,161 @@
+"""Which files a scan reads: git's view of the tree when there is one, a walk otherwise.
+
+Inside a git work tree the candidates are ``git ls-files --cached --others --exclude-standard``
+(tracked plus untracked-not-ignored), so that ``.gitignore`` decides as it does for the team.
+``[tool.declone] include/exclude`` globs (gitignore syntax) filter further. Symlinks are never
+followed out of the root: one that leads out, or nowhere, is reported and skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from declone.config import DEFAULT_EXCLUDE, Settings
+from declone.model import FileProblem
+
+__all__ = ["FileListing", "SourceFile", "is_backup_name", "list_source_files"]
+
+_BACKUP_SUFFIXES = (".bak", ".orig", ".backup", ".old", ".swp~")
+
+
+def is_backup_name(name: str) -> bool:
+    """A backup-like copy of a Python file: ``x.py.bak``, ``x.py.orig``, ``x.py~``, ``x.bak``...
+
+    Such files are never live code; their classes are reported apart from live copies.
+    """
+    base = name.rsplit("/", 1)[-1]
+    if base.endswith(".py"):
+        return False
+    if ".py." in base or base.endswith(".py~"):
+        return True
+    lowered = base.lower()
+    return ".py" in lowered and any(suffix in lowered for suffix in _BACKUP_SUFFIXES)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str
+    size: int
+    mtime_ns: int
+    is_backup: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FileListing:
+    files: tuple[SourceFile, ...]
+    problems: tuple[FileProblem, ...]
+    used_git: bool
+
+
+def list_source_files(settings: Settings, paths: Sequence[Path] = ()) -> FileListing:
+    """The Python files (and backup-like copies) under ``settings.root``, sorted by path.
+
+    ``paths`` restricts the listing to those files or folders (relative or absolute, inside
+    the root); empty means the whole root.
+    """
+    root = settings.root
+    names = _git_listing(root)
+    used_git = names is not None
+    if names is None:
+        names = list(_walk(root))
+    include = pathspec.PathSpec.from_lines("gitwildmatch", settings.include)
+    exclude = pathspec.PathSpec.from_lines("gitwildmatch", (*DEFAULT_EXCLUDE, *settings.exclude))
+    prefixes = _restrict_prefixes(root, paths)
+    files: list[SourceFile] = []
+    problems: list[FileProblem] = []
+    for name in sorted(set(names)):
+        backup = is_backup_name(name)
+        if not (backup or include.match_file(name)) or exclude.match_file(name):
+            continue
+        if prefixes and not any(name == p or name.startswith(p + "/") for p in prefixes):
+            continue
+        entry = _stat_entry(root, name, backup)
+        if isinstance(entry, FileProblem):
+            problems.append(entry)
+        elif entry is not None:
+            files.append(entry)
+    return FileListing(tuple(files), tuple(problems), used_git)
+
+
+def _restrict_prefixes(root: Path, paths: Sequence[Path]) -> tuple[str, ...]:
+    prefixes = []
+    for path in paths:
+        absolute = path if path.is_absolute() else Path.cwd() / path
+        try:
+            relative = absolute.resolve().relative_to(root)
+        except ValueError:
+            continue
+        text = relative.as_posix()
+        if text in ("", "."):
+            return ()
+        prefixes.append(text)
+    return tuple(prefixes)
+
+
+def _stat_entry(root: Path, name: str, backup: bool) -> SourceFile | FileProblem | None:
+    full = root / name
+    try:
+        info = full.lstat()
+    except FileNotFoundError:
+        return None  # tracked by git but deleted in the work tree
+    except OSError as exc:
+        return FileProblem(name, 0, f"cannot stat: {exc.strerror}")
+    if stat.S_ISLNK(info.st_mode):
+        target = Path(os.path.realpath(full))
+        if not target.exists():
+            return FileProblem(name, 0, "broken symlink; skipped")
+        if not target.is_relative_to(root):
+            return FileProblem(name, 0, "symlink leads outside the scanned root; not followed")
+        return None  # the target is inside the root and scanned under its own name
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return SourceFile(name, info.st_size, info.st_mtime_ns, backup)
+
+
+def _git_listing(root: Path) -> list[str] | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        inside = subprocess.run(
+            [git, "rev-parse", "--is-inside-work-tree"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return None
+        listing = subprocess.run(
+            [git, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return [name for name in listing.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+
+
+_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", ".tox", ".nox"})
+
+
+def _walk(root: Path) -> Iterator[str]:
+    for directory, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_DIRS)
+        relative = Path(directory).relative_to(root).as_posix()
+        prefix = "" if relative == "." else relative + "/"
+        yield from _names(prefix, filenames)
+
+
+def _names(prefix: str, filenames: Iterable[str]) -> Iterator[str]:
+    for filename in filenames:
+        yield prefix + filename

@@ -1,0 +1,164 @@
+"""The JSON document of ``declone scan --json`` (schema in ``schemas/scan.schema.json``).
+
+Pure: index in, plain data out. Field names are part of the versioned schema: renaming one
+means bumping ``SCHEMA_VERSION``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from declone import __version__
+from declone.model import (
+    SCHEMA_VERSION,
+    ClassRecord,
+    CommentedCopy,
+    Family,
+    FileProblem,
+    ScanIndex,
+    Variant,
+    VariantDiff,
+)
+
+__all__ = ["class_to_json", "family_to_json", "index_to_json", "summary_of"]
+
+
+def summary_of(index: ScanIndex) -> dict[str, int]:
+    return {
+        "files": len(index.files),
+        "classes": len(index.classes),
+        "families": len(index.families),
+        "live_copies": sum(len(f.copies) for f in index.families),
+        "duplicated_lines": sum(f.duplicated_lines for f in index.families),
+        "warning_sources": len(index.warning_sources),
+        "uncollectable_tests": len(index.uncollectable_tests),
+        "commented_copies": len(index.commented),
+        "backup_copies": len(index.backup_copies),
+        "problems": len(index.problems),
+    }
+
+
+def index_to_json(index: ScanIndex, stats: Any = None, *, family: str | None = None) -> dict[str, Any]:
+    families = index.families
+    if family is not None:
+        chosen = index.family(family)
+        families = (chosen,) if chosen is not None else ()
+    document: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": "declone",
+        "version": __version__,
+        "command": "scan",
+        "root": index.root,
+        "summary": summary_of(index),
+    }
+    if stats is not None:
+        document["stats"] = {
+            "files": stats.files,
+            "parsed": stats.parsed,
+            "from_cache": stats.from_cache,
+            "seconds": round(stats.seconds, 4),
+        }
+    document.update(
+        {
+            "families": [family_to_json(f) for f in families],
+            "warning_sources": [_location(c) for c in index.warning_sources],
+            "uncollectable_tests": [_location(c) for c in index.uncollectable_tests],
+            "commented_copies": [_commented(c) for c in index.commented],
+            "backup_copies": [_location(c) for c in index.backup_copies],
+            "problems": [_problem(p) for p in index.problems],
+        }
+    )
+    return document
+
+
+def family_to_json(family: Family) -> dict[str, Any]:
+    variant_of = {copy.location: v.id for v in family.variants for copy in v.copies}
+    verdicts = {v.copy.location: v for v in family.verdicts}
+    return {
+        "name": family.name,
+        "names": list(family.names),
+        "copies": len(family.copies),
+        "files": len(family.files),
+        "duplicated_lines": family.duplicated_lines,
+        "warnings": family.warning_count,
+        "matched_by": list(family.matched_by),
+        "dominant_variant": family.dominant.id,
+        "variants": [_variant(v) for v in family.variants],
+        "members": [
+            {
+                **class_to_json(copy),
+                "variant": variant_of[copy.location],
+                "compatibility": verdicts[copy.location].compatibility.value,
+                "reason": verdicts[copy.location].reason,
+            }
+            for copy in family.copies
+        ],
+    }
+
+
+def class_to_json(record: ClassRecord) -> dict[str, Any]:
+    return {
+        "name": record.name,
+        "qualname": record.qualname,
+        "path": record.path,
+        "line": record.lineno,
+        "end_line": record.end_lineno,
+        "col": record.col + 1,
+        "kind": record.kind.value,
+        "in_function": record.in_function,
+        "bases": list(record.bases),
+        "decorators": list(record.decorators),
+        "methods": [
+            {"name": m.name, "async": m.is_async, "params": list(m.params), "line": m.lineno}
+            for m in record.methods
+        ],
+        "init_attributes": list(record.init_attributes),
+        "class_attributes": list(record.class_attributes),
+        "fingerprint": record.fingerprint,
+        "shape": record.shape,
+        "statements": record.statement_count,
+        "warns_on_collection": record.warns_on_collection,
+    }
+
+
+def _variant(variant: Variant) -> dict[str, Any]:
+    return {
+        "id": variant.id,
+        "count": variant.count,
+        "representative": variant.representative.location,
+        "copies": [c.location for c in variant.copies],
+        "diff": _diff(variant.diff),
+    }
+
+
+def _diff(diff: VariantDiff) -> dict[str, Any]:
+    return {
+        "methods_added": list(diff.methods_added),
+        "methods_missing": list(diff.methods_missing),
+        "async_changes": [{"method": m, "change": c} for m, c in diff.async_changes],
+        "signature_changes": [
+            {"method": m, "dominant": a, "variant": b} for m, a, b in diff.signature_changes
+        ],
+        "attributes_added": list(diff.attributes_added),
+        "attributes_missing": list(diff.attributes_missing),
+        "bases_changed": diff.bases_changed,
+        "source_diff": diff.source_diff,
+    }
+
+
+def _location(record: ClassRecord) -> dict[str, Any]:
+    return {
+        "name": record.name,
+        "qualname": record.qualname,
+        "path": record.path,
+        "line": record.lineno,
+        "col": record.col + 1,
+    }
+
+
+def _commented(copy: CommentedCopy) -> dict[str, Any]:
+    return {"name": copy.name, "path": copy.path, "line": copy.lineno, "end_line": copy.end_lineno}
+
+
+def _problem(problem: FileProblem) -> dict[str, Any]:
+    return {"path": problem.path, "line": problem.lineno, "reason": problem.reason}

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import pytest
+
+from declone.extract import extract_source
+from declone.families import FamilyOptions, find_families, jaccard
+from declone.model import ClassRecord, Compatibility
+from declone.naming import PytestConfig
+
+BASE = """\
+class Conn:
+    def __init__(self):
+        self.sent = []
+        self.open = True
+
+    def send(self, item):
+        if not self.open:
+            raise RuntimeError("closed")
+        self.sent.append(item)
+
+    def close(self):
+        self.open = False
+
+    def messages(self):
+        return list(self.sent)
+"""
+
+
+def records(*sources: tuple[str, str]) -> list[ClassRecord]:
+    out: list[ClassRecord] = []
+    for path, source in sources:
+        out.extend(extract_source(path, source, PytestConfig()).classes)
+    return out
+
+
+def families(*sources: tuple[str, str], **options: float | int):  # type: ignore[no-untyped-def]
+    return find_families(records(*sources), FamilyOptions(**options))  # type: ignore[arg-type]
+
+
+def test_same_name_in_two_files_is_a_family_and_one_file_is_not() -> None:
+    found = families(("a.py", BASE), ("b.py", BASE))
+    assert [(f.name, len(f.copies), f.matched_by) for f in found] == [("Conn", 2, ("name",))]
+    assert families(("a.py", BASE)) == ()
+
+
+def test_min_copies_counts_files() -> None:
+    sources = [("a.py", BASE), ("b.py", BASE), ("c.py", BASE)]
+    assert len(families(*sources, min_copies=3)) == 1
+    assert families(*sources, min_copies=4) == ()
+
+
+def test_structural_clone_under_another_name_joins_the_family() -> None:
+    renamed = BASE.replace("class Conn:", "class FakeConnection:")
+    found = families(("a.py", BASE), ("b.py", BASE), ("c.py", renamed))
+    assert len(found) == 1
+    family = found[0]
+    assert family.name == "Conn"
+    assert family.names == ("Conn", "FakeConnection")
+    assert family.matched_by == ("name", "structure")
+    assert {v.compatibility for v in family.verdicts} == {Compatibility.IDENTICAL}
+
+
+def test_trivial_bodies_do_not_glue_unrelated_classes() -> None:
+    found = families(("a.py", "class A:\n    pass\n"), ("b.py", "class B:\n    pass\n"))
+    assert found == ()
+    constants = families(("a.py", "class A:\n    X = 1\n"), ("b.py", "class B:\n    X = 1\n"))
+    assert constants == ()
+
+
+def test_near_clone_joins_above_the_threshold_only() -> None:
+    near = BASE.replace("class Conn:", "class Other:").replace(
+        "        return list(self.sent)", "        return list(self.sent)\n\n    def clear(self):\n        self.sent.clear()"
+    )
+    joined = families(("a.py", BASE), ("b.py", near), similarity=0.8)
+    assert len(joined) == 1
+    assert "similarity" in joined[0].matched_by
+    assert families(("a.py", BASE), ("b.py", near), similarity=0.99) == ()
+
+
+def test_variants_diff_and_verdicts() -> None:
+    async_variant = BASE.replace("def messages", "async def messages")
+    extra = BASE + "\n    def send_text(self, text):\n        self.sent.append(text)\n"
+    subset = BASE.replace("\n    def close(self):\n        self.open = False\n", "")
+    body_changed = BASE.replace("return list(self.sent)", "return self.sent")
+    found = families(
+        ("a.py", BASE),
+        ("b.py", BASE),
+        ("c.py", BASE),
+        ("d.py", async_variant),
+        ("e.py", extra),
+        ("f.py", subset),
+        ("g.py", body_changed),
+    )
+    assert len(found) == 1
+    family = found[0]
+    assert len(family.variants) == 5
+    dominant = family.dominant
+    assert dominant.count == 3
+    assert dominant.representative.path == "a.py"
+    by_path = {v.representative.path: v for v in family.variants}
+    assert by_path["d.py"].diff.async_changes == (("messages", "sync->async"),)
+    assert by_path["e.py"].diff.methods_added == ("send_text",)
+    assert by_path["f.py"].diff.methods_missing == ("close",)
+    assert "+        return self.sent" in by_path["g.py"].diff.source_diff
+    assert by_path["g.py"].diff.source_diff.startswith("--- a.py:1\n+++ g.py:1\n")
+    verdicts = {v.copy.path: (v.compatibility, v.reason) for v in family.verdicts}
+    assert verdicts["b.py"] == (Compatibility.IDENTICAL, "")
+    assert verdicts["d.py"] == (
+        Compatibility.DIVERGENT,
+        "messages is async here, sync in the dominant variant",
+    )
+    assert verdicts["e.py"] == (Compatibility.DIVERGENT, "adds send_text")
+    assert verdicts["f.py"][0] is Compatibility.SUBSET
+    assert "lacks close" in verdicts["f.py"][1]
+    assert verdicts["g.py"] == (Compatibility.DIVERGENT, "changes the body of messages")
+
+
+def test_signature_and_attribute_changes_are_named() -> None:
+    changed = BASE.replace("def send(self, item):", "def send(self, item, urgent=False):").replace(
+        "        self.open = True\n", "        self.open = True\n        self.closed_with = None\n"
+    )
+    found = families(("a.py", BASE), ("b.py", BASE), ("c.py", changed))
+    variant = found[0].variants[1]
+    assert variant.diff.signature_changes == (
+        ("send", "def send(self, item)", "def send(self, item, urgent=)"),
+    )
+    assert variant.diff.attributes_added == ("closed_with",)
+
+
+def test_test_classes_and_backups_never_join_families() -> None:
+    test_class = "class Conn:\n    def test_a(self):\n        pass\n"
+    found = families(("a.py", BASE), ("tests/test_b.py", test_class))
+    assert found == ()
+
+
+def test_duplicated_lines_and_warning_count() -> None:
+    helper = "class TestHelper:\n    def __init__(self):\n        self.x = 1\n"
+    found = families(("tests/test_a.py", helper), ("tests/test_b.py", helper), ("tests/test_c.py", helper))
+    assert found[0].duplicated_lines == 6
+    assert found[0].warning_count == 3
+
+
+def test_families_are_ranked_by_copies() -> None:
+    other = "class Small:\n    def f(self):\n        return 1\n"
+    found = families(
+        ("a.py", BASE), ("b.py", BASE), ("c.py", BASE), ("a.py", other), ("b.py", other)
+    )
+    assert [f.name for f in found] == ["Conn", "Small"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        ((), (), 1.0),
+        (("a", "b"), ("a", "b"), 1.0),
+        (("a", "b"), ("a", "c"), 1 / 3),
+        (("a", "a", "b"), ("a", "b"), 2 / 3),
+    ],
+)
+def test_jaccard(first: tuple[str, ...], second: tuple[str, ...], expected: float) -> None:
+    assert jaccard(first, second) == pytest.approx(expected)
