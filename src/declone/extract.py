@@ -53,7 +53,9 @@ def decode_source(data: bytes) -> tuple[str, str] | FileProblem:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        return FileProblem("", 1, f"bad coding cookie or BOM ({exc.msg}); fix the declaration")
+        if "invalid or missing encoding declaration" not in exc.msg:
+            return FileProblem("", 1, f"bad coding cookie or BOM ({exc.msg}); fix the declaration")
+        encoding = "utf-8"  # undecodable bytes in the first two lines: say where below
     try:
         return data.decode(encoding), encoding
     except UnicodeDecodeError as exc:

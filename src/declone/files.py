@@ -66,8 +66,8 @@ def list_source_files(settings: Settings, paths: Sequence[Path] = ()) -> FileLis
     used_git = names is not None
     if names is None:
         names = list(_walk(root))
-    include = pathspec.PathSpec.from_lines("gitwildmatch", settings.include)
-    exclude = pathspec.PathSpec.from_lines("gitwildmatch", (*DEFAULT_EXCLUDE, *settings.exclude))
+    include = pathspec.GitIgnoreSpec.from_lines(settings.include)
+    exclude = pathspec.GitIgnoreSpec.from_lines((*DEFAULT_EXCLUDE, *settings.exclude))
     prefixes = _restrict_prefixes(root, paths)
     files: list[SourceFile] = []
     problems: list[FileProblem] = []

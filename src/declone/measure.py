@@ -285,7 +285,10 @@ def _exception_from_longrepr(text: str) -> tuple[str, str]:
         name, sep, message = line.partition(": ")
         if sep and name.replace(".", "").isidentifier():
             return name.rsplit(".", 1)[-1], message
-    return "CollectError", (lines[-1] if lines else text.strip().splitlines()[-1:] or [""])[0]
+    if lines:
+        return "CollectError", lines[-1]
+    remaining = text.strip().splitlines()
+    return "CollectError", remaining[-1] if remaining else ""
 
 
 def collection_errors_from_events(

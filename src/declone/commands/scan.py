@@ -49,6 +49,9 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_root(args: argparse.Namespace) -> Path:
+    for path in args.paths:
+        if not Path(path).exists():
+            raise DecloneError(f"{path}: no such file or folder", ExitCode.USAGE)
     if args.root is not None:
         root = Path(args.root)
     elif len(args.paths) == 1 and Path(args.paths[0]).is_dir():

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from declone.cli import main
+
+HELPER = """\
+class TestWebSocketConnection:
+    def __init__(self):
+        self.messages_sent = []
+        self.is_connected = True
+
+    async def send_json(self, message):
+        if not self.is_connected:
+            raise RuntimeError("closed")
+        self.messages_sent.append(message)
+
+    def get_messages(self):
+        return self.messages_sent.copy()
+"""
+
+
+def scan_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    assert main(["scan", *argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def test_scan_finds_a_family_and_reports_json(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_tree({"tests/test_a.py": HELPER, "tests/test_b.py": HELPER, "tests/test_c.py": HELPER})
+    document = scan_json(capsys, str(tmp_path))
+    assert document["schema_version"] == 1
+    assert document["summary"]["families"] == 1
+    assert document["summary"]["warning_sources"] == 3
+    family = document["families"][0]
+    assert family["name"] == "TestWebSocketConnection"
+    assert [m["path"] for m in family["members"]] == [
+        "tests/test_a.py",
+        "tests/test_b.py",
+        "tests/test_c.py",
+    ]
+    assert {m["compatibility"] for m in family["members"]} == {"identical"}
+
+
+def test_bad_inputs_are_reported_and_skipped(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_tree(
+        {
+            "a.py": HELPER,
+            "b.py": HELPER.replace("\n", "\r\n").encode(),
+            "c.py": b"\xef\xbb\xbf" + HELPER.encode(),
+            "d.py": HELPER.replace("    ", "\t"),
+            "latin.py": ("# -*- coding: latin-1 -*-\n" + HELPER + "# é\n").encode("latin-1"),
+            "nul.py": b"x = 1\0\n",
+            "notutf8.py": b"x = '\xff'\n",
+            "syntax.py": "class Broken(:\n    pass\n",
+            "huge.py": "x = 1\n" * 10,
+        }
+    )
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "missing.py")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.py"
+    outside.write_text(HELPER)
+    (tmp_path / "escape.py").symlink_to(outside)
+    (tmp_path / "unreadable.py").write_text(HELPER)
+    (tmp_path / "unreadable.py").chmod(0)
+    (tmp_path / "pyproject.toml").write_text("[tool.declone]\nmax-file-size = 40\n")
+    try:
+        document = scan_json(capsys, str(tmp_path), "--no-cache")
+    finally:
+        (tmp_path / "unreadable.py").chmod(0o644)
+    problems = {p["path"]: p for p in document["problems"]}
+    assert problems["nul.py"]["reason"].startswith("contains NUL bytes")
+    assert problems["notutf8.py"]["line"] == 1
+    assert "not valid utf-8" in problems["notutf8.py"]["reason"]
+    assert problems["syntax.py"]["reason"].startswith("syntax error")
+    assert "over the" in problems["huge.py"]["reason"]
+    assert problems["dangling.py"]["reason"] == "broken symlink; skipped"
+    assert "outside the scanned root" in problems["escape.py"]["reason"]
+    if os.geteuid() != 0:  # root reads anything
+        assert problems["unreadable.py"]["reason"].startswith("cannot read")
+    # Every file under the size limit was... over it: only tiny ones would be read. Now again
+    # without the limit: CRLF, BOM, tabs and latin-1 copies are one family.
+    (tmp_path / "pyproject.toml").write_text("")
+    document = scan_json(capsys, str(tmp_path), "--no-cache")
+    members = {m["path"] for m in document["families"][0]["members"]}
+    assert {"a.py", "b.py", "c.py", "d.py", "latin.py"} <= members
+
+
+def test_git_listing_honours_gitignore_and_untracked(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_tree({"a.py": HELPER, "b.py": HELPER, "ignored/c.py": HELPER, ".gitignore": "ignored/\n"})
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "a.py", ".gitignore")
+    document = scan_json(capsys, str(tmp_path))
+    members = [m["path"] for m in document["families"][0]["members"]]
+    assert members == ["a.py", "b.py"]  # b.py is untracked but not ignored
+
+
+def test_include_and_exclude_globs(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_tree(
+        {
+            "pyproject.toml": '[tool.declone]\nexclude = ["generated/**"]\n',
+            "src/a.py": HELPER,
+            "src/b.py": HELPER,
+            "generated/c.py": HELPER,
+        }
+    )
+    document = scan_json(capsys, str(tmp_path))
+    assert [m["path"] for m in document["families"][0]["members"]] == ["src/a.py", "src/b.py"]
+
+
+def test_paths_restrict_the_scan(write_tree, capsys, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    write_tree({"x/a.py": HELPER, "x/b.py": HELPER, "y/c.py": HELPER})
+    monkeypatch.chdir(tmp_path)
+    document = scan_json(capsys, "x", "y/c.py", "--root", ".")
+    assert document["families"][0]["copies"] == 3
+    document = scan_json(capsys, "x/a.py", "y/c.py", "--root", ".")
+    assert document["families"][0]["copies"] == 2
+
+
+def test_warm_scan_reads_from_cache_and_sees_changes(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree({"a.py": HELPER, "b.py": HELPER}, tmp_path / "repo")
+    cache = tmp_path / "cache"
+    old = 1_600_000_000
+    for name in ("a.py", "b.py"):
+        os.utime(root / name, (old, old))
+    first = scan_json(capsys, str(root), "--cache-dir", str(cache))
+    assert first["stats"]["parsed"] == 2
+    second = scan_json(capsys, str(root), "--cache-dir", str(cache))
+    assert second["stats"] == {**second["stats"], "parsed": 0, "from_cache": 2}
+    assert second["families"] == first["families"]
+    (root / "b.py").write_text(HELPER.replace("class TestWebSocketConnection", "class Other"))
+    third = scan_json(capsys, str(root), "--cache-dir", str(cache))
+    assert third["stats"]["parsed"] == 1
+    assert third["families"][0]["names"] == ["Other", "TestWebSocketConnection"] or third[
+        "families"
+    ][0]["names"] == ["TestWebSocketConnection", "Other"]
+    assert not any(cache.glob("*.declone-tmp"))
+    assert not (root / ".declone").exists()
+
+
+def test_touched_file_with_same_content_is_not_parsed_again(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = write_tree({"a.py": HELPER, "b.py": HELPER}, tmp_path / "repo")
+    old = 1_600_000_000
+    for name in ("a.py", "b.py"):
+        os.utime(root / name, (old, old))
+    scan_json(capsys, str(root))
+    os.utime(root / "a.py", (old + 10, old + 10))
+    assert scan_json(capsys, str(root))["stats"]["parsed"] == 0
+
+
+def test_parallel_and_serial_scans_agree(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = {f"pkg/test_{i}.py": HELPER if i % 3 else HELPER.replace("def get", "async def get") for i in range(80)}
+    write_tree(files)
+    serial = scan_json(capsys, str(tmp_path), "--no-cache", "--jobs", "1")
+    parallel = scan_json(capsys, str(tmp_path), "--no-cache", "--jobs", "2")
+    assert serial["families"] == parallel["families"]
+    assert len(serial["families"][0]["variants"]) == 2
+
+
+def test_family_detail_and_table(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_tree(
+        {
+            "tests/test_a.py": HELPER,
+            "tests/test_b.py": HELPER,
+            "tests/test_c.py": HELPER.replace("def get_messages", "async def get_messages"),
+        }
+    )
+    assert main(["scan", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "TestWebSocketConnection" in out
+    assert "1 families, 3 live copies" in out
+    assert main(["scan", str(tmp_path), "--family", "TestWebSocketConnection"]) == 0
+    out = capsys.readouterr().out
+    assert "get_messages: sync->async" in out
+    assert "+    async def get_messages(self):" in out
+    assert "tests/test_c.py:1:1" in out
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["scan", str(tmp_path), "--family", "Nope"]) == 2
+    assert "no family named 'Nope'" in capsys.readouterr().err
+    assert main(["scan", str(tmp_path), "--similarity", "2"]) == 2
+    assert main(["scan", str(tmp_path / "missing")]) == 2
+    (tmp_path / "pyproject.toml").write_text("[tool.declone]\nbogus = 1\n")
+    assert main(["scan", str(tmp_path)]) == 2
+    assert "unknown key [tool.declone] bogus" in capsys.readouterr().err
+    (tmp_path / "pyproject.toml").write_text("[tool.declone\n")
+    assert main(["scan", str(tmp_path)]) == 2
+    assert main(["scan", "--no-such-flag"]) == 2
+
+
+def test_help_and_version(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "exit codes" in out
+    assert "scan" in out
+    assert main(["--version"]) == 0
+
+
+def test_console_entry_point_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "declone", "scan", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert "--min-copies" in result.stdout
