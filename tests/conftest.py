@@ -7,7 +7,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every test gets its own scan cache, never the user's ~/.cache/declone."""
     monkeypatch.setenv("DECLONE_CACHE_DIR", str(tmp_path_factory.mktemp("declone-cache")))
 

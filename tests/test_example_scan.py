@@ -48,15 +48,23 @@ def test_websocket_family(document: dict) -> None:  # type: ignore[type-arg]
     assert [v["count"] for v in family["variants"]] == [12, 1, 1]
     members = {m["path"]: m for m in family["members"]}
     assert len(members) == 14
-    assert members["tests/integration/test_multi_user_isolation.py"]["name"] == "MockWebSocketConnection"
+    assert (
+        members["tests/integration/test_multi_user_isolation.py"]["name"]
+        == "MockWebSocketConnection"
+    )
     assert members["tests/integration/test_multi_user_isolation.py"]["compatibility"] == "identical"
     nested = members["tests/unit/test_inline_connection.py"]
     assert nested["in_function"] is True
-    assert nested["qualname"] == "test_notifier_delivers_through_an_inline_fake.<locals>.TestWebSocketConnection"
+    assert (
+        nested["qualname"]
+        == "test_notifier_delivers_through_an_inline_fake.<locals>.TestWebSocketConnection"
+    )
     assert members["tests/integration/test_notifier_broadcast.py"]["reason"] == (
         "get_messages is async here, sync in the dominant variant"
     )
-    assert members["tests/integration/test_tool_events.py"]["reason"] == "adds get_sent_events_by_type"
+    assert (
+        members["tests/integration/test_tool_events.py"]["reason"] == "adds get_sent_events_by_type"
+    )
     for reformatted in (
         "tests/mission_critical/test_websocket_reconnect.py",
         "tests/integration/test_agent_registry_flow.py",
@@ -77,11 +85,20 @@ def test_mock_agent_family(document: dict) -> None:  # type: ignore[type-arg]
 
 def test_not_live_copies_are_reported_apart(document: dict) -> None:  # type: ignore[type-arg]
     assert document["commented_copies"] == [
-        {"name": "TestWebSocketConnection", "path": "tests/integration/test_legacy_streaming.py", "line": 9, "end_line": 27}
+        {
+            "name": "TestWebSocketConnection",
+            "path": "tests/integration/test_legacy_streaming.py",
+            "line": 9,
+            "end_line": 27,
+        }
     ]
     assert [c["path"] for c in document["backup_copies"]] == [
         "tests/mission_critical/test_websocket_agent_events.py.backup"
     ]
     assert document["problems"] == [
-        {"path": "tests/unit/broken_helpers.py", "line": 12, "reason": "syntax error: expected ':'; fix it or exclude the file"}
+        {
+            "path": "tests/unit/broken_helpers.py",
+            "line": 12,
+            "reason": "syntax error: expected ':'; fix it or exclude the file",
+        }
     ]

@@ -56,15 +56,27 @@ def test_records_the_class_facts() -> None:
 @pytest.mark.parametrize(
     "variant",
     [
-        pytest.param(CONNECTION.replace("    def get_messages(self):", "    def get_messages( self ) :"), id="spacing"),
-        pytest.param(CONNECTION.replace('    """A fake connection."""\n', ""), id="no-docstring"),
-        pytest.param(CONNECTION.replace('"""A fake connection."""', '"""Another text."""'), id="other-docstring"),
         pytest.param(
-            CONNECTION.replace("        self.messages_sent.append(message)", "        self.messages_sent.append(message)  # keep it"),
+            CONNECTION.replace("    def get_messages(self):", "    def get_messages( self ) :"),
+            id="spacing",
+        ),
+        pytest.param(CONNECTION.replace('    """A fake connection."""\n', ""), id="no-docstring"),
+        pytest.param(
+            CONNECTION.replace('"""A fake connection."""', '"""Another text."""'),
+            id="other-docstring",
+        ),
+        pytest.param(
+            CONNECTION.replace(
+                "        self.messages_sent.append(message)",
+                "        self.messages_sent.append(message)  # keep it",
+            ),
             id="comment",
         ),
         pytest.param(CONNECTION.replace("\n\n", "\n\n\n"), id="blank-lines"),
-        pytest.param(CONNECTION.replace('raise RuntimeError("closed")', "raise RuntimeError('closed')"), id="quotes"),
+        pytest.param(
+            CONNECTION.replace('raise RuntimeError("closed")', "raise RuntimeError('closed')"),
+            id="quotes",
+        ),
     ],
 )
 def test_fingerprint_ignores_formatting_comments_and_docstrings(variant: str) -> None:
@@ -76,8 +88,15 @@ def test_fingerprint_ignores_formatting_comments_and_docstrings(variant: str) ->
     [
         pytest.param(CONNECTION.replace("def get_messages", "async def get_messages"), id="async"),
         pytest.param(CONNECTION.replace(".copy()", ""), id="changed-statement"),
-        pytest.param(CONNECTION.replace("(self, message)", "(self, message, timeout=1)"), id="signature"),
-        pytest.param(CONNECTION.replace("class TestWebSocketConnection:", "class TestWebSocketConnection(Base):"), id="base"),
+        pytest.param(
+            CONNECTION.replace("(self, message)", "(self, message, timeout=1)"), id="signature"
+        ),
+        pytest.param(
+            CONNECTION.replace(
+                "class TestWebSocketConnection:", "class TestWebSocketConnection(Base):"
+            ),
+            id="base",
+        ),
     ],
 )
 def test_fingerprint_changes_with_the_code(variant: str) -> None:
@@ -144,13 +163,39 @@ def test_python_classes_and_functions_from_config_decide() -> None:
 @pytest.mark.parametrize(
     ("source", "path", "warns"),
     [
-        pytest.param("class TestA:\n    def __init__(self): pass\n", "tests/test_a.py", True, id="init"),
-        pytest.param("class TestA:\n    def __new__(cls): pass\n", "tests/test_a.py", True, id="new"),
-        pytest.param("@dataclass\nclass TestA:\n    x: int\n", "tests/test_a.py", True, id="dataclass"),
-        pytest.param("class TestA:\n    def __init__(self): pass\n", "tests/helpers.py", False, id="not-a-test-file"),
-        pytest.param("class TestA:\n    __test__ = False\n    def __init__(self): pass\n", "tests/test_a.py", False, id="opted-out"),
-        pytest.param("class Helper:\n    def __init__(self): pass\n", "tests/test_a.py", False, id="other-name"),
-        pytest.param("def f():\n    class TestA:\n        def __init__(self): pass\n", "tests/test_a.py", False, id="in-function"),
+        pytest.param(
+            "class TestA:\n    def __init__(self): pass\n", "tests/test_a.py", True, id="init"
+        ),
+        pytest.param(
+            "class TestA:\n    def __new__(cls): pass\n", "tests/test_a.py", True, id="new"
+        ),
+        pytest.param(
+            "@dataclass\nclass TestA:\n    x: int\n", "tests/test_a.py", True, id="dataclass"
+        ),
+        pytest.param(
+            "class TestA:\n    def __init__(self): pass\n",
+            "tests/helpers.py",
+            False,
+            id="not-a-test-file",
+        ),
+        pytest.param(
+            "class TestA:\n    __test__ = False\n    def __init__(self): pass\n",
+            "tests/test_a.py",
+            False,
+            id="opted-out",
+        ),
+        pytest.param(
+            "class Helper:\n    def __init__(self): pass\n",
+            "tests/test_a.py",
+            False,
+            id="other-name",
+        ),
+        pytest.param(
+            "def f():\n    class TestA:\n        def __init__(self): pass\n",
+            "tests/test_a.py",
+            False,
+            id="in-function",
+        ),
     ],
 )
 def test_collection_warning_sources(source: str, path: str, warns: bool) -> None:
@@ -205,7 +250,9 @@ def test_encodings_bom_crlf_and_tabs_are_read() -> None:
 
 def test_syntax_error_is_reported_with_its_line() -> None:
     record = extract_file("broken.py", b"class A:\n    def f(self)\n        pass\n", DEFAULT)
-    assert record.problem == FileProblem("broken.py", 2, record.problem.reason if record.problem else "")
+    assert record.problem == FileProblem(
+        "broken.py", 2, record.problem.reason if record.problem else ""
+    )
     assert record.problem is not None
     assert record.problem.reason.startswith("syntax error")
 

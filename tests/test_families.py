@@ -69,7 +69,8 @@ def test_trivial_bodies_do_not_glue_unrelated_classes() -> None:
 
 def test_near_clone_joins_above_the_threshold_only() -> None:
     near = BASE.replace("class Conn:", "class Other:").replace(
-        "        return list(self.sent)", "        return list(self.sent)\n\n    def clear(self):\n        self.sent.clear()"
+        "        return list(self.sent)",
+        "        return list(self.sent)\n\n    def clear(self):\n        self.sent.clear()",
     )
     joined = families(("a.py", BASE), ("b.py", near), similarity=0.8)
     assert len(joined) == 1
@@ -135,7 +136,9 @@ def test_test_classes_and_backups_never_join_families() -> None:
 
 def test_duplicated_lines_and_warning_count() -> None:
     helper = "class TestHelper:\n    def __init__(self):\n        self.x = 1\n"
-    found = families(("tests/test_a.py", helper), ("tests/test_b.py", helper), ("tests/test_c.py", helper))
+    found = families(
+        ("tests/test_a.py", helper), ("tests/test_b.py", helper), ("tests/test_c.py", helper)
+    )
     assert found[0].duplicated_lines == 6
     assert found[0].warning_count == 3
 

@@ -147,7 +147,9 @@ def test_warm_scan_reads_from_cache_and_sees_changes(write_tree, capsys, tmp_pat
     assert not (root / ".declone").exists()
 
 
-def test_touched_file_with_same_content_is_not_parsed_again(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_touched_file_with_same_content_is_not_parsed_again(
+    write_tree, capsys, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     root = write_tree({"a.py": HELPER, "b.py": HELPER}, tmp_path / "repo")
     old = 1_600_000_000
     for name in ("a.py", "b.py"):
@@ -158,7 +160,10 @@ def test_touched_file_with_same_content_is_not_parsed_again(write_tree, capsys, 
 
 
 def test_parallel_and_serial_scans_agree(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    files = {f"pkg/test_{i}.py": HELPER if i % 3 else HELPER.replace("def get", "async def get") for i in range(80)}
+    files = {
+        f"pkg/test_{i}.py": HELPER if i % 3 else HELPER.replace("def get", "async def get")
+        for i in range(80)
+    }
     write_tree(files)
     serial = scan_json(capsys, str(tmp_path), "--no-cache", "--jobs", "1")
     parallel = scan_json(capsys, str(tmp_path), "--no-cache", "--jobs", "2")
@@ -208,7 +213,10 @@ def test_help_and_version(capsys) -> None:  # type: ignore[no-untyped-def]
 
 def test_console_entry_point_runs() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "declone", "scan", "--help"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "declone", "scan", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0
     assert "--min-copies" in result.stdout

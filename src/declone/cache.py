@@ -90,7 +90,12 @@ class ScanCache:
 
     def store(self, path: str, size: int, mtime_ns: int, record: FileRecord) -> None:
         entry = self.entries.get(path)
-        if entry is None or entry.size != size or entry.mtime_ns != mtime_ns or entry.record != record:
+        if (
+            entry is None
+            or entry.size != size
+            or entry.mtime_ns != mtime_ns
+            or entry.record != record
+        ):
             self.entries[path] = CacheEntry(size, mtime_ns, record)
             self.changed = True
 

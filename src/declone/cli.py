@@ -25,15 +25,36 @@ __all__ = ["COMMANDS", "build_parser", "main", "main_entry"]
 #: name -> (module, one-line summary). The order is the pipeline's order, as ``--help`` shows it.
 COMMANDS: dict[str, tuple[str, str]] = {
     "scan": ("declone.commands.scan", "find every duplicated class family in a repository"),
-    "plan": ("declone.commands.plan", "choose a canonical class for a family; say what happens per file"),
-    "migrate": ("declone.commands.migrate", "replace a family's copies with imports of the canonical"),
+    "plan": (
+        "declone.commands.plan",
+        "choose a canonical class for a family; say what happens per file",
+    ),
+    "migrate": (
+        "declone.commands.migrate",
+        "replace a family's copies with imports of the canonical",
+    ),
     "runs": ("declone.commands.runs", "list migration runs recorded in the journal"),
-    "rollback": ("declone.commands.rollback", "restore the exact original bytes of a migration run"),
-    "finalize": ("declone.commands.finalize", "retire legacy names: use the canonical name everywhere"),
-    "measure": ("declone.commands.measure", "measure pytest collection: time, warnings, errors, test ids"),
+    "rollback": (
+        "declone.commands.rollback",
+        "restore the exact original bytes of a migration run",
+    ),
+    "finalize": (
+        "declone.commands.finalize",
+        "retire legacy names: use the canonical name everywhere",
+    ),
+    "measure": (
+        "declone.commands.measure",
+        "measure pytest collection: time, warnings, errors, test ids",
+    ),
     "verify": ("declone.commands.verify", "compare test outcomes before and after a migration run"),
-    "check": ("declone.commands.check", "CI / pre-commit guard: reject new copies and warning sources"),
-    "report": ("declone.commands.report", "families, runs and history as tables, Markdown, JSON or HTML"),
+    "check": (
+        "declone.commands.check",
+        "CI / pre-commit guard: reject new copies and warning sources",
+    ),
+    "report": (
+        "declone.commands.report",
+        "families, runs and history as tables, Markdown, JSON or HTML",
+    ),
     "demo": ("declone.commands.demo", "run the whole pipeline on a copy of an example repository"),
 }
 

@@ -123,7 +123,9 @@ def load_settings(root: Path) -> Settings:
         values["similarity"] = float(values["similarity"])
     families = extra.pop("families", {})
     if not isinstance(families, dict):
-        raise DecloneError(f"{pyproject}:1:1: [tool.declone.families] must be a table", ExitCode.USAGE)
+        raise DecloneError(
+            f"{pyproject}:1:1: [tool.declone.families] must be a table", ExitCode.USAGE
+        )
     return Settings(
         root=root, pytest=read_pytest_config(root), families=families, extra=extra, **values
     )

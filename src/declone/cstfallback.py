@@ -59,7 +59,10 @@ class _Walker:
         return position.start.line, position.end.line, position.start.column
 
     def walk(
-        self, body: Sequence[cst.BaseStatement | cst.BaseSmallStatement], scope: str, in_function: bool
+        self,
+        body: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
+        scope: str,
+        in_function: bool,
     ) -> Iterator[ClassRecord]:
         from declone.extract import _ClassCollector
 
@@ -84,7 +87,9 @@ class _Walker:
                 )
                 # The re-read segment starts at column 0; nested scope and column come from here.
                 for record in collector.collect(tree.body):
-                    yield _relocated(record, scope, col if record.qualname == record.name else None, in_function)
+                    yield _relocated(
+                        record, scope, col if record.qualname == record.name else None, in_function
+                    )
             elif isinstance(statement, cst.FunctionDef):
                 yield from self.walk(
                     _inner(statement), f"{scope}{statement.name.value}.<locals>.", True

@@ -10,6 +10,7 @@ docstring, a few constants) never glue unrelated classes together.
 from __future__ import annotations
 
 import difflib
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,10 +26,6 @@ from declone.model import (
 )
 
 __all__ = ["FamilyOptions", "compare_to", "find_families", "jaccard"]
-
-#: A statement shared by more distinct shapes than this (``super().__init__()``, ``pass``)
-#: proposes no near-clone candidates by itself; similarity is still computed on all statements.
-_COMMON_STATEMENT_LIMIT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +87,7 @@ def find_families(classes: Iterable[ClassRecord], options: FamilyOptions) -> tup
                 links.union(members[0], index)
                 reasons[index].add("structure")
 
-    for first, second in _near_clone_pairs(helpers, by_shape, options.similarity):
+    for first, second in _near_clone_pairs(helpers, by_shape, options.similarity, links):
         links.union(first, second)
         reasons[first].add("similarity")
         reasons[second].add("similarity")
@@ -108,35 +105,51 @@ def find_families(classes: Iterable[ClassRecord], options: FamilyOptions) -> tup
 
 
 def _near_clone_pairs(
-    helpers: Sequence[ClassRecord], by_shape: dict[str, list[int]], threshold: float
+    helpers: Sequence[ClassRecord],
+    by_shape: dict[str, list[int]],
+    threshold: float,
+    links: _UnionFind,
 ) -> Iterable[tuple[int, int]]:
     """Pairs of distinct shapes whose statements are at least ``threshold`` alike.
 
-    Compares one representative per shape, and only shapes that share an uncommon
-    statement, so the cost follows the number of distinct shapes, not of classes.
+    A set-similarity join with prefix filtering: order each shape's statements from rarest to
+    most common; two sets with Jaccard >= t must share one of their first
+    ``len - ceil(t * len) + 1`` statements, so only those are indexed. Compares one
+    representative per shape, and skips pairs already in one family.
     """
     if threshold > 1.0:
         return
-    shapes = list(by_shape)
+    representatives = [members[0] for members in by_shape.values()]
+    statement_sets = [set(helpers[index].statement_hashes) for index in representatives]
+    frequency = Counter(statement for statements in statement_sets for statement in statements)
     postings: dict[str, list[int]] = defaultdict(list)
-    for shape_index, shape in enumerate(shapes):
-        for statement in set(helpers[by_shape[shape][0]].statement_hashes):
-            postings[statement].append(shape_index)
-    seen: set[tuple[int, int]] = set()
-    for members in postings.values():
-        if len(members) > _COMMON_STATEMENT_LIMIT:
-            continue
-        for position, first in enumerate(members):
-            for second in members[position + 1 :]:
-                if (first, second) in seen:
-                    continue
-                seen.add((first, second))
-                a = helpers[by_shape[shapes[first]][0]]
-                b = helpers[by_shape[shapes[second]][0]]
-                if not _size_allows(a, b, threshold):
-                    continue
-                if jaccard(a.statement_hashes, b.statement_hashes) >= threshold:
-                    yield by_shape[shapes[first]][0], by_shape[shapes[second]][0]
+    counters: dict[int, Counter[str]] = {}
+    for position, statements in enumerate(statement_sets):
+        ordered = sorted(statements, key=lambda h: (frequency[h], h))
+        prefix = len(ordered) - math.ceil(threshold * len(ordered)) + 1
+        candidates: set[int] = set()
+        for statement in ordered[:prefix]:
+            candidates.update(postings[statement])
+            postings[statement].append(position)
+        a = representatives[position]
+        for other in sorted(candidates):
+            b = representatives[other]
+            if links.find(a) == links.find(b) or not _size_allows(
+                helpers[a], helpers[b], threshold
+            ):
+                continue
+            if a not in counters:
+                counters[a] = Counter(helpers[a].statement_hashes)
+            if b not in counters:
+                counters[b] = Counter(helpers[b].statement_hashes)
+            if _counter_jaccard(counters[a], counters[b]) >= threshold:
+                links.union(a, b)
+                yield a, b
+
+
+def _counter_jaccard(a: Counter[str], b: Counter[str]) -> float:
+    shared = sum(min(count, b[key]) for key, count in a.items() if key in b)
+    return shared / (a.total() + b.total() - shared)
 
 
 def _size_allows(a: ClassRecord, b: ClassRecord, threshold: float) -> bool:
@@ -173,8 +186,10 @@ def _build_family(copies: list[ClassRecord], matched_by: set[str]) -> Family:
     )
 
 
-def compare_to(dominant: ClassRecord, other: ClassRecord) -> VariantDiff:
-    """What ``other`` changes relative to ``dominant``."""
+def compare_to(
+    dominant: ClassRecord, other: ClassRecord, *, with_source: bool = True
+) -> VariantDiff:
+    """What ``other`` changes relative to ``dominant``; ``with_source`` adds the unified diff."""
     mine = {m.name: m for m in dominant.methods}
     theirs = {m.name: m for m in other.methods}
     common = [name for name in theirs if name in mine]
@@ -188,20 +203,26 @@ def compare_to(dominant: ClassRecord, other: ClassRecord) -> VariantDiff:
         for name in common
         if mine[name].params != theirs[name].params
     )
-    diff = "".join(
-        difflib.unified_diff(
-            dominant.source.splitlines(keepends=True),
-            other.source.splitlines(keepends=True),
-            fromfile=f"{dominant.path}:{dominant.lineno}",
-            tofile=f"{other.path}:{other.lineno}",
+    diff = (
+        "".join(
+            difflib.unified_diff(
+                dominant.source.splitlines(keepends=True),
+                other.source.splitlines(keepends=True),
+                fromfile=f"{dominant.path}:{dominant.lineno}",
+                tofile=f"{other.path}:{other.lineno}",
+            )
         )
+        if with_source
+        else ""
     )
     return VariantDiff(
         methods_added=tuple(n for n in theirs if n not in mine),
         methods_missing=tuple(n for n in mine if n not in theirs),
         async_changes=async_changes,
         signature_changes=signature_changes,
-        attributes_added=tuple(a for a in other.init_attributes if a not in dominant.init_attributes),
+        attributes_added=tuple(
+            a for a in other.init_attributes if a not in dominant.init_attributes
+        ),
         attributes_missing=tuple(
             a for a in dominant.init_attributes if a not in other.init_attributes
         ),
@@ -213,12 +234,14 @@ def compare_to(dominant: ClassRecord, other: ClassRecord) -> VariantDiff:
 def _verdict(dominant: ClassRecord, copy: ClassRecord) -> CopyVerdict:
     if copy.shape == dominant.shape:
         return CopyVerdict(copy, Compatibility.IDENTICAL)
-    diff = compare_to(dominant, copy)
+    diff = compare_to(dominant, copy, with_source=False)
     reasons = []
     if diff.methods_added:
         reasons.append("adds " + ", ".join(diff.methods_added))
     for name, change in diff.async_changes:
-        reasons.append(f"{name} is {change.split('->')[1]} here, {change.split('->')[0]} in the dominant variant")
+        reasons.append(
+            f"{name} is {change.split('->')[1]} here, {change.split('->')[0]} in the dominant variant"
+        )
     for name, _, signature in diff.signature_changes:
         reasons.append(f"{name} has another signature: {signature}")
     if diff.bases_changed:

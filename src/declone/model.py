@@ -43,7 +43,7 @@ class ClassKind(enum.StrEnum):
     UNCOLLECTABLE_TEST = "uncollectable-test"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MethodInfo:
     """One function defined directly in a class body."""
 
@@ -63,7 +63,7 @@ class MethodInfo:
         return f"{prefix}{self.name}({', '.join(self.params)})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ClassRecord:
     """One ``class`` statement, at module level or nested in a class or function."""
 
@@ -120,7 +120,7 @@ class ClassRecord:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CommentedCopy:
     """A class definition that was commented out line by line: not live code."""
 
@@ -130,7 +130,7 @@ class CommentedCopy:
     end_lineno: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FileProblem:
     """A file that could not be read or parsed; it was skipped."""
 
@@ -142,7 +142,7 @@ class FileProblem:
         return f"{self.path}:{self.lineno}: {self.reason}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FileRecord:
     """What a scan learned from one file."""
 
@@ -166,14 +166,14 @@ class Compatibility(enum.StrEnum):
     DIVERGENT = "divergent"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CopyVerdict:
     copy: ClassRecord
     compatibility: Compatibility
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class VariantDiff:
     """How a variant differs from the dominant one."""
 
@@ -202,7 +202,7 @@ class VariantDiff:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Variant:
     """Copies that share one structural shape."""
 
@@ -218,7 +218,7 @@ class Variant:
         return len(self.copies)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Family:
     """Classes that are copies of one another: by name, by structure, or by similarity."""
 
@@ -250,7 +250,7 @@ class Family:
         return sum(1 for copy in self.copies if copy.warns_on_collection)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScanIndex:
     """The result of ``declone scan``: everything later stages need to know about a repo."""
 

@@ -116,7 +116,9 @@ def load_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DecloneError(f"{path}:1:1: invalid TOML ({exc}); fix the file", ExitCode.USAGE) from exc
+        raise DecloneError(
+            f"{path}:1:1: invalid TOML ({exc}); fix the file", ExitCode.USAGE
+        ) from exc
 
 
 def _as_tuple(value: Any) -> tuple[str, ...] | None:

@@ -51,7 +51,10 @@ def stderr() -> Console:
 
 def emit_json(document: Any) -> None:
     """Write a JSON document to stdout, the only thing on stdout in ``--json`` mode."""
-    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False))
+    # Indented for a person at a terminal; compact (and several times faster to encode)
+    # for the programs that read it from a pipe or a file.
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(document, indent=indent, ensure_ascii=False))
     sys.stdout.write("\n")
     sys.stdout.flush()
 
@@ -101,7 +104,9 @@ class _SilentTask:
 
 
 @contextmanager
-def progress(description: str, total: int | None, *, enabled: bool = True) -> Iterator[ProgressTask]:
+def progress(
+    description: str, total: int | None, *, enabled: bool = True
+) -> Iterator[ProgressTask]:
     """A progress bar on stderr when it is a terminal; silent otherwise (CI logs, pipes)."""
     console = _stderr()
     if not enabled or not console.is_terminal:

@@ -50,7 +50,9 @@ def _read_and_extract(job: _Job) -> FileRecord:
             data = handle.read()
     except OSError as exc:
         reason = f"cannot read: {exc.strerror or exc}; check its permissions"
-        return FileRecord(job.path, "", problem=FileProblem(job.path, 0, reason), is_backup=job.is_backup)
+        return FileRecord(
+            job.path, "", problem=FileProblem(job.path, 0, reason), is_backup=job.is_backup
+        )
     return extract_file(job.path, data, job.pytest, is_backup=job.is_backup)
 
 
@@ -89,7 +91,10 @@ def read_records(
                 "raise [tool.declone] max-file-size to scan it"
             )
             records[source.path] = FileRecord(
-                source.path, "", problem=FileProblem(source.path, 0, reason), is_backup=source.is_backup
+                source.path,
+                "",
+                problem=FileProblem(source.path, 0, reason),
+                is_backup=source.is_backup,
             )
             continue
         cached = cache.lookup_by_stat(source.path, source.size, source.mtime_ns)

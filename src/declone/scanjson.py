@@ -38,7 +38,9 @@ def summary_of(index: ScanIndex) -> dict[str, int]:
     }
 
 
-def index_to_json(index: ScanIndex, stats: Any = None, *, family: str | None = None) -> dict[str, Any]:
+def index_to_json(
+    index: ScanIndex, stats: Any = None, *, family: str | None = None
+) -> dict[str, Any]:
     families = index.families
     if family is not None:
         chosen = index.family(family)

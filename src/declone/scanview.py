@@ -17,7 +17,9 @@ __all__ = ["family_table", "print_family", "print_summary"]
 _TOP = 25
 
 
-def family_table(families: tuple[Family, ...], *, title: str = "Duplicated class families") -> Table:
+def family_table(
+    families: tuple[Family, ...], *, title: str = "Duplicated class families"
+) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("#", justify="right", style="dim")
     table.add_column("family")
@@ -116,7 +118,9 @@ def print_family(index: ScanIndex, name: str) -> None:
             if value:
                 console.print(f"  {label_text}: {escape(value)}")
         if diff.source_diff:
-            console.print(Syntax(diff.source_diff, "diff", theme="ansi_dark", background_color="default"))
+            console.print(
+                Syntax(diff.source_diff, "diff", theme="ansi_dark", background_color="default")
+            )
     table = Table(title="Copies", title_justify="left", header_style="bold")
     table.add_column("location")
     table.add_column("name")
@@ -125,5 +129,7 @@ def print_family(index: ScanIndex, name: str) -> None:
     for verdict in family.verdicts:
         copy = verdict.copy
         where = escape(copy.location) + (" (in a function)" if copy.in_function else "")
-        table.add_row(where, escape(copy.qualname), verdict.compatibility.value, escape(verdict.reason))
+        table.add_row(
+            where, escape(copy.qualname), verdict.compatibility.value, escape(verdict.reason)
+        )
     console.print(table)

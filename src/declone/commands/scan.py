@@ -40,7 +40,9 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
         help="statements a class needs for structural matching (default 4)",
     )
     speed = parser.add_argument_group("speed")
-    speed.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: cores)")
+    speed.add_argument(
+        "--jobs", "-j", type=int, metavar="N", help="worker processes (default: cores)"
+    )
     speed.add_argument("--no-cache", action="store_true", help="read and parse every file")
     speed.add_argument(
         "--cache-dir", type=Path, metavar="DIR", help="cache folder (default ~/.cache/declone)"
