@@ -102,3 +102,15 @@ def test_not_live_copies_are_reported_apart(document: dict) -> None:  # type: ig
             "reason": "syntax error: expected ':'; fix it or exclude the file",
         }
     ]
+
+
+def test_document_matches_its_published_schema(document: dict) -> None:  # type: ignore[type-arg]
+    import jsonschema
+
+    schema_path = Path(__file__).resolve().parent.parent / "src" / "declone" / "schemas" / "scan.schema.json"
+    schema = json.loads(schema_path.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
+    broken = {**document, "families": [{**document["families"][0], "copies": 1}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema, cls=jsonschema.Draft202012Validator)
