@@ -8,6 +8,7 @@ import enum
 import inspect
 import re
 import sys
+import types
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -72,9 +73,24 @@ def test_unknown_attribute_is_still_an_attribute_error() -> None:
         _ = conn.user_name
 
 
-def test_context_keyword_that_would_hide_an_attribute_is_refused() -> None:
-    with pytest.raises(TypeError, match="would hide its own attributes: close, get_messages"):
-        FakeWebSocketConnection(get_messages=1, close=2)
+@pytest.mark.parametrize(
+    ("keywords", "hidden"),
+    [
+        ({"get_messages": 1, "close": 2}, "close, get_messages"),
+        ({"messages_sent": [], "user_id": "u1"}, "messages_sent"),
+        ({"context": {}}, "context"),
+        ({"_closed": True}, "_closed"),
+    ],
+)
+def test_context_keyword_that_would_hide_an_attribute_is_refused(
+    keywords: dict[str, Any], hidden: str
+) -> None:
+    with pytest.raises(TypeError) as caught:
+        FakeWebSocketConnection(**keywords)
+    assert str(caught.value) == (
+        "FakeWebSocketConnection() got keyword arguments that would hide its own "
+        f"attributes: {hidden}; pass them under another name"
+    )
 
 
 def test_copying_a_connection_does_not_recurse_through_getattr() -> None:
@@ -553,7 +569,7 @@ def test_assert_sent_failure_lists_what_was_sent() -> None:
 
 def test_assert_sent_on_nothing_sent_says_so() -> None:
     conn = FakeWebSocketConnection()
-    with pytest.raises(AssertionError, match="; nothing was sent$"):
+    with pytest.raises(AssertionError, match=r"; nothing was sent$"):
         conn.assert_sent({"type": "x", "extra": 1})
 
 
@@ -628,19 +644,20 @@ def test_states_equal_another_enums_members_of_the_same_name_and_value(
         theirs = foreign[ours.name]
         assert ours == theirs
         assert theirs == ours
-        assert not ours != theirs
-        assert not theirs != ours
+        # ``!=`` is checked on its own: int's ``__ne__`` would not follow ``__eq__``.
+        assert (ours != theirs) is False
+        assert (theirs != ours) is False
         for other in foreign:
             if other is not theirs:
                 assert ours != other
                 assert other != ours
-                assert not ours == other
+                assert (ours == other) is False
 
 
 def test_states_follow_the_connection_against_a_starlette_shaped_enum() -> None:
     conn = FakeWebSocketConnection()
     assert conn.client_state == LocalPlainState.CONNECTED
-    assert LocalPlainState.CONNECTED == conn.application_state
+    assert conn.application_state == LocalPlainState.CONNECTED
     run(conn.close())
     assert conn.client_state != LocalPlainState.CONNECTED
     assert conn.application_state == LocalPlainState.DISCONNECTED
@@ -655,7 +672,8 @@ def test_states_compare_as_ints_and_not_to_other_names() -> None:
     assert WebSocketState.CONNECTED != Renamed.OPEN
     assert WebSocketState.CONNECTED != "CONNECTED"
     assert hash(WebSocketState.CONNECTED) == hash(1)
-    assert {WebSocketState.CONNECTED: "x"}[1] == "x"
+    states: dict[object, str] = {WebSocketState.CONNECTED: "x"}
+    assert states[1] == "x"
 
 
 def test_states_equal_starlettes_members_when_it_is_installed() -> None:
@@ -663,11 +681,11 @@ def test_states_equal_starlettes_members_when_it_is_installed() -> None:
     starlette_state = starlette_websockets.WebSocketState
     conn = FakeWebSocketConnection()
     assert conn.client_state == starlette_state.CONNECTED
-    assert starlette_state.CONNECTED == conn.client_state
+    assert conn.client_state == starlette_state.CONNECTED
     assert conn.client_state != starlette_state.DISCONNECTED
     run(conn.close())
     assert conn.application_state == starlette_state.DISCONNECTED
-    assert starlette_state.CONNECTED != conn.application_state
+    assert conn.application_state != starlette_state.CONNECTED
 
 
 def test_disconnect_is_starlettes_exception_when_starlette_is_loaded() -> None:
@@ -689,6 +707,33 @@ def test_disconnect_is_starlettes_exception_when_starlette_is_loaded() -> None:
     with pytest.raises(starlette_websockets.WebSocketDisconnect) as again:
         run(conn.receive())
     assert type(again.value) is type(caught.value)
+
+
+def test_disconnect_joins_whatever_starlette_exception_is_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The lookup goes through ``sys.modules`` only, so a module loaded under starlette's name
+    # shows the mechanism whether or not starlette is installed.
+    loaded = types.ModuleType("starlette.websockets")
+
+    class StandInDisconnect(Exception):
+        def __init__(self, code: int = 1000, reason: str | None = None) -> None:
+            self.code = code
+            self.reason = reason or ""
+
+    loaded.WebSocketDisconnect = StandInDisconnect  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "starlette.websockets", loaded)
+    conn = FakeWebSocketConnection()
+    conn.queue_disconnect(code=4001, reason="kicked")
+    raised = []
+    for _ in range(2):
+        with pytest.raises(StandInDisconnect) as caught:
+            run(conn.receive())
+        raised.append(caught.value)
+    assert all(isinstance(error, WebSocketDisconnect) for error in raised)
+    assert type(raised[0]) is type(raised[1])
+    assert type(raised[0]).__name__ == "WebSocketDisconnect"
+    assert [(error.code, error.reason) for error in raised] == [(4001, "kicked")] * 2
 
 
 def test_disconnect_without_starlette_loaded_is_declones_own() -> None:

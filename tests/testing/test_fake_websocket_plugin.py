@@ -69,7 +69,11 @@ def test_plugin_module_defines_only_the_two_fixtures() -> None:
         name for name, value in namespace.items() if hasattr(value, "_fixture_function_marker")
     )
     assert fixtures == ["fake_websocket", "fake_websocket_factory"]
-    assert namespace["__all__"] == ["FakeWebSocketFactory", "fake_websocket", "fake_websocket_factory"]
+    assert namespace["__all__"] == [
+        "FakeWebSocketFactory",
+        "fake_websocket",
+        "fake_websocket_factory",
+    ]
 
 
 # -- real interpreters -------------------------------------------------------------------------
@@ -90,10 +94,7 @@ def clean_env() -> dict[str, str]:
 )
 def test_import_loads_nothing_heavy(module: str, also_forbidden: tuple[str, ...]) -> None:
     forbidden = (*HEAVY_MODULES, *also_forbidden)
-    script = (
-        f"import json, sys, {module}\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
+    script = f"import json, sys, {module}\nprint(json.dumps(sorted(sys.modules)))\n"
     completed = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )

@@ -140,14 +140,8 @@ class FakeWebSocketConnection:
         send_delay: float = 0.0,
         **context: Any,
     ) -> None:
-        hidden = sorted(name for name in context if hasattr(type(self), name))
-        if hidden:
-            raise TypeError(
-                f"{type(self).__name__}() got keyword arguments that would hide its own "
-                f"attributes: {', '.join(hidden)}; pass them under another name"
-            )
         #: Keyword arguments the caller passed for its own use (``user_id=...``, ...).
-        self.context: dict[str, Any] = dict(context)
+        self.context: dict[str, Any] = {}
         #: Everything sent, in order, as it was passed to ``send_json``/``send_text``/...
         self.messages_sent: list[Any] = []
         #: Everything the code under test received, in order.
@@ -175,6 +169,14 @@ class FakeWebSocketConnection:
         self.send_attempts = 0
         self._incoming: deque[Any] = deque(incoming)
         self._waiters: list[asyncio.Future[None]] = []
+        # Checked once every attribute exists: a keyword named like one would be unreadable.
+        hidden = sorted(name for name in context if hasattr(self, name))
+        if hidden:
+            raise TypeError(
+                f"{type(self).__name__}() got keyword arguments that would hide its own "
+                f"attributes: {', '.join(hidden)}; pass them under another name"
+            )
+        self.context.update(context)
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: exposes the caller's keyword arguments.
@@ -319,7 +321,10 @@ class FakeWebSocketConnection:
         return await self._receive("receive")
 
     async def receive_json(self, mode: str = "text") -> Any:
-        """The next message, decoded from JSON if it was queued as ``str`` or ``bytes``."""
+        """The next message, decoded from JSON if it was queued as ``str`` or ``bytes``.
+
+        ``mode`` is accepted for starlette's signature; a queued message says its own kind.
+        """
         message = await self._receive("receive_json")
         if isinstance(message, str | bytes | bytearray):
             return json.loads(message)
