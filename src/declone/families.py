@@ -14,6 +14,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
 from declone.model import (
     ClassKind,
@@ -21,18 +22,89 @@ from declone.model import (
     Compatibility,
     CopyVerdict,
     Family,
+    FileRecord,
     Variant,
     VariantDiff,
 )
 
-__all__ = ["FamilyOptions", "compare_to", "find_families", "jaccard"]
+__all__ = [
+    "FamilyOptions",
+    "Linking",
+    "SimilarPairs",
+    "Summary",
+    "build_family",
+    "compare_to",
+    "find_families",
+    "group_families",
+    "is_live_helper",
+    "jaccard",
+    "link_classes",
+    "rank",
+    "summaries_of",
+]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FamilyOptions:
     min_copies: int = 2
     similarity: float = 0.8
     min_lines: int = 4
+
+    @property
+    def pairs_key(self) -> str:
+        return f"{self.similarity!r}:{self.min_lines}"
+
+
+class Summary(NamedTuple):
+    """What linking needs of a live helper class; ``ClassRecord`` has the same attributes."""
+
+    path: str
+    lineno: int
+    name: str
+    shape: str
+    statement_hashes: tuple[str, ...]
+    statement_count: int
+
+
+class _Linkable(Protocol):
+    @property
+    def path(self) -> str: ...
+    @property
+    def lineno(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def shape(self) -> str: ...
+    @property
+    def statement_hashes(self) -> tuple[str, ...]: ...
+    @property
+    def statement_count(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class SimilarPairs:
+    """Near-clone pairs of shapes, and the shapes they were computed over.
+
+    Similarity is a pure function of two shapes, so pairs stay true while both shapes exist;
+    a later scan only compares shapes that are not in ``shapes``.
+    """
+
+    shapes: frozenset[str]
+    pairs: frozenset[tuple[str, str]]
+
+
+def is_live_helper(record: ClassRecord) -> bool:
+    return record.kind is ClassKind.HELPER and not record.in_backup
+
+
+def summaries_of(record: FileRecord) -> tuple[Summary, ...]:
+    if record.is_backup:
+        return ()
+    return tuple(
+        Summary(c.path, c.lineno, c.name, c.shape, c.statement_hashes, c.statement_count)
+        for c in record.classes
+        if is_live_helper(c)
+    )
 
 
 class _UnionFind:
@@ -60,91 +132,123 @@ def jaccard(first: Sequence[str], second: Sequence[str]) -> float:
     return shared / (len(first) + len(second) - shared)
 
 
-def find_families(classes: Iterable[ClassRecord], options: FamilyOptions) -> tuple[Family, ...]:
-    helpers = sorted(
-        (c for c in classes if c.kind is ClassKind.HELPER and not c.in_backup),
-        key=lambda c: (c.path, c.lineno),
-    )
-    links = _UnionFind(len(helpers))
+@dataclass(frozen=True)
+class Linking:
+    """Classes grouped into families, before the families are built."""
+
+    components: tuple[tuple[int, ...], ...]
+    reasons: dict[int, frozenset[str]]
+    similar: SimilarPairs
+
+
+def link_classes(
+    items: Sequence[_Linkable], options: FamilyOptions, known: SimilarPairs | None = None
+) -> Linking:
+    """Join classes by name, shape and near-clone similarity; components of 2+ are families."""
+    links = _UnionFind(len(items))
     reasons: dict[int, set[str]] = defaultdict(set)
 
     by_name: dict[str, list[int]] = defaultdict(list)
-    for index, record in enumerate(helpers):
-        by_name[record.name].append(index)
+    for index, item in enumerate(items):
+        by_name[item.name].append(index)
     for members in by_name.values():
-        if len({helpers[i].path for i in members}) >= options.min_copies:
+        if len({items[i].path for i in members}) >= options.min_copies:
             for index in members:
                 links.union(members[0], index)
                 reasons[index].add("name")
 
     by_shape: dict[str, list[int]] = defaultdict(list)
-    for index, record in enumerate(helpers):
-        if record.statement_count >= options.min_lines:
-            by_shape[record.shape].append(index)
+    for index, item in enumerate(items):
+        if item.statement_count >= options.min_lines:
+            by_shape[item.shape].append(index)
     for members in by_shape.values():
-        if len(members) >= 2 and len({helpers[i].name for i in members}) > 1:
+        if len(members) >= 2 and len({items[i].name for i in members}) > 1:
             for index in members:
                 links.union(members[0], index)
                 reasons[index].add("structure")
 
-    for first, second in _near_clone_pairs(helpers, by_shape, options.similarity, links):
-        links.union(first, second)
-        reasons[first].add("similarity")
-        reasons[second].add("similarity")
+    similar = _similar_shapes(items, by_shape, options.similarity, known)
+    for first_shape, second_shape in sorted(similar.pairs):
+        first, second = by_shape[first_shape][0], by_shape[second_shape][0]
+        if links.find(first) != links.find(second):  # the pair joined two groups
+            reasons[first].add("similarity")
+            reasons[second].add("similarity")
+            links.union(first, second)
 
-    components: dict[int, list[int]] = defaultdict(list)
-    for index in range(len(helpers)):
-        components[links.find(index)].append(index)
+    grouped: dict[int, list[int]] = defaultdict(list)
+    for index in range(len(items)):
+        grouped[links.find(index)].append(index)
+    components = tuple(tuple(m) for m in grouped.values() if len(m) >= 2)
+    return Linking(components, {i: frozenset(r) for i, r in reasons.items()}, similar)
+
+
+def find_families(classes: Iterable[ClassRecord], options: FamilyOptions) -> tuple[Family, ...]:
+    return group_families(classes, options)[0]
+
+
+def group_families(
+    classes: Iterable[ClassRecord], options: FamilyOptions, known: SimilarPairs | None = None
+) -> tuple[tuple[Family, ...], SimilarPairs]:
+    helpers = sorted((c for c in classes if is_live_helper(c)), key=lambda c: (c.path, c.lineno))
+    linking = link_classes(helpers, options, known)
     families = [
-        _build_family([helpers[i] for i in members], {r for i in members for r in reasons[i]})
-        for members in components.values()
-        if len(members) >= 2
+        build_family(
+            [helpers[i] for i in members],
+            {r for i in members for r in linking.reasons.get(i, ())},
+        )
+        for members in linking.components
     ]
-    families.sort(key=lambda f: (-len(f.copies), -f.duplicated_lines, f.name))
-    return tuple(families)
+    return rank(families), linking.similar
 
 
-def _near_clone_pairs(
-    helpers: Sequence[ClassRecord],
+def rank(families: Iterable[Family]) -> tuple[Family, ...]:
+    return tuple(sorted(families, key=lambda f: (-len(f.copies), -f.duplicated_lines, f.name)))
+
+
+def _similar_shapes(
+    items: Sequence[_Linkable],
     by_shape: dict[str, list[int]],
     threshold: float,
-    links: _UnionFind,
-) -> Iterable[tuple[int, int]]:
-    """Pairs of distinct shapes whose statements are at least ``threshold`` alike.
+    known: SimilarPairs | None,
+) -> SimilarPairs:
+    """Every pair of distinct shapes whose statements are at least ``threshold`` alike.
 
     A set-similarity join with prefix filtering: order each shape's statements from rarest to
     most common; two sets with Jaccard >= t must share one of their first
-    ``len - ceil(t * len) + 1`` statements, so only those are indexed. Compares one
-    representative per shape, and skips pairs already in one family.
+    ``len - ceil(t * len) + 1`` statements, so only those are indexed. Pairs from ``known``
+    are kept while both shapes exist; only pairs with a shape new since then are compared.
     """
-    if threshold > 1.0:
-        return
-    representatives = [members[0] for members in by_shape.values()]
-    statement_sets = [set(helpers[index].statement_hashes) for index in representatives]
-    frequency = Counter(statement for statements in statement_sets for statement in statements)
-    postings: dict[str, list[int]] = defaultdict(list)
-    counters: dict[int, Counter[str]] = {}
-    for position, statements in enumerate(statement_sets):
-        ordered = sorted(statements, key=lambda h: (frequency[h], h))
-        prefix = len(ordered) - math.ceil(threshold * len(ordered)) + 1
-        candidates: set[int] = set()
-        for statement in ordered[:prefix]:
-            candidates.update(postings[statement])
-            postings[statement].append(position)
-        a = representatives[position]
-        for other in sorted(candidates):
-            b = representatives[other]
-            if links.find(a) == links.find(b) or not _size_allows(
-                helpers[a], helpers[b], threshold
-            ):
+    shapes = sorted(by_shape)
+    present = frozenset(shapes)
+    old = known.shapes if known is not None else frozenset()
+    pairs = {p for p in known.pairs if p[0] in present and p[1] in present} if known else set()
+    new = [shape for shape in shapes if shape not in old]
+    if threshold > 1.0 or not new:
+        return SimilarPairs(present, frozenset(pairs))
+    statements = {shape: items[by_shape[shape][0]].statement_hashes for shape in shapes}
+    frequency = Counter(h for shape in shapes for h in set(statements[shape]))
+    prefixes: dict[str, list[str]] = {}
+    postings: dict[str, list[str]] = defaultdict(list)
+    for shape in shapes:
+        ordered = sorted(set(statements[shape]), key=lambda h: (frequency[h], h))
+        prefixes[shape] = ordered[: len(ordered) - math.ceil(threshold * len(ordered)) + 1]
+        for statement in prefixes[shape]:
+            postings[statement].append(shape)
+    counters: dict[str, Counter[str]] = {}
+    for shape in new:
+        candidates = {other for h in prefixes[shape] for other in postings[h] if other != shape}
+        for other in candidates:
+            pair = (shape, other) if shape < other else (other, shape)
+            if pair in pairs or (other in new and other < shape):
+                continue  # compared already, from the other side
+            a, b = items[by_shape[shape][0]], items[by_shape[other][0]]
+            if not _size_allows(a, b, threshold):
                 continue
-            if a not in counters:
-                counters[a] = Counter(helpers[a].statement_hashes)
-            if b not in counters:
-                counters[b] = Counter(helpers[b].statement_hashes)
-            if _counter_jaccard(counters[a], counters[b]) >= threshold:
-                links.union(a, b)
-                yield a, b
+            counter_a = counters.setdefault(shape, Counter(statements[shape]))
+            counter_b = counters.setdefault(other, Counter(statements[other]))
+            if _counter_jaccard(counter_a, counter_b) >= threshold:
+                pairs.add(pair)
+    return SimilarPairs(present, frozenset(pairs))
 
 
 def _counter_jaccard(a: Counter[str], b: Counter[str]) -> float:
@@ -152,12 +256,12 @@ def _counter_jaccard(a: Counter[str], b: Counter[str]) -> float:
     return shared / (a.total() + b.total() - shared)
 
 
-def _size_allows(a: ClassRecord, b: ClassRecord, threshold: float) -> bool:
+def _size_allows(a: _Linkable, b: _Linkable, threshold: float) -> bool:
     small, large = sorted((len(a.statement_hashes), len(b.statement_hashes)))
     return large == 0 or small / large >= threshold
 
 
-def _build_family(copies: list[ClassRecord], matched_by: set[str]) -> Family:
+def build_family(copies: list[ClassRecord], matched_by: set[str]) -> Family:
     names = Counter(c.name for c in copies)
     ordered_names = tuple(sorted(names, key=lambda n: (-names[n], n)))
     by_shape: dict[str, list[ClassRecord]] = defaultdict(list)
