@@ -25,6 +25,7 @@ typecheck: install
 
 test: lint typecheck
 	$(BIN)/python -m pytest -n auto --cov --cov-report=term tests
+	$(BIN)/python -m declone check --root .
 
 demo: install
 	$(BIN)/python -m declone demo examples/websocket-suite

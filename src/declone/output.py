@@ -23,6 +23,7 @@ from rich.progress import (
 __all__ = [
     "ProgressTask",
     "emit_json",
+    "emit_text",
     "error",
     "info",
     "progress",
@@ -56,6 +57,12 @@ def emit_json(document: Any) -> None:
     indent = 2 if sys.stdout.isatty() else None
     sys.stdout.write(json.dumps(document, indent=indent, ensure_ascii=False))
     sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def emit_text(text: str) -> None:
+    """Write plain data lines to stdout as they are: no markup, no wrapping (``check``'s report)."""
+    sys.stdout.write(text)
     sys.stdout.flush()
 
 

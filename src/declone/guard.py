@@ -1,0 +1,632 @@
+"""``declone check``'s rules: a scan index, the registered families and a baseline in, violations out.
+
+Pure functions over frozen values; the command reads files and prints. Each rule carries its
+own VALID and INVALID examples (small repositories), which the tests run through
+``declone check`` and the README's rule table is generated from, so that the documentation
+cannot drift from what is enforced.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from declone.baseline import Baseline, warning_key
+from declone.families import jaccard
+from declone.model import ClassKind, ClassRecord, ScanIndex
+from declone.registry import RegisteredFamily, is_canonical_path, module_of_path
+
+__all__ = [
+    "BUDGET_RULE",
+    "IMPORT_RULE",
+    "NEW_FAMILY_RULE",
+    "REGISTERED_COPY_RULE",
+    "RULES",
+    "WARNING_RULE",
+    "CheckOptions",
+    "CollectionFigures",
+    "Example",
+    "ImportedName",
+    "Rule",
+    "Violation",
+    "apply_suppressions",
+    "check_budget",
+    "check_index",
+    "find_imports",
+    "find_suppressions",
+    "rules_table",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A small repository: files, the ``[tool.declone]`` table, and what the check is given."""
+
+    files: tuple[tuple[str, str], ...]
+    #: TOML lines placed under ``[tool.declone]`` in the example's ``pyproject.toml``.
+    config: str = ""
+    #: ``.declone-baseline.json`` content, or empty for no baseline.
+    baseline: str = ""
+    #: Files passed on the command line; empty checks the whole repository.
+    checked: tuple[str, ...] = ()
+
+
+def _example(
+    files: Mapping[str, str], *, config: str = "", baseline: str = "", checked: Sequence[str] = ()
+) -> Example:
+    return Example(tuple(files.items()), config, baseline, tuple(checked))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    #: What the rule rejects, one line (the README table and SARIF's short description).
+    summary: str
+    #: How to fix a violation, one line.
+    fix: str
+    valid: tuple[Example, ...] = ()
+    invalid: tuple[Example, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Violation:
+    path: str
+    line: int
+    #: 1-based, as editors and SARIF count.
+    col: int
+    rule: str
+    message: str
+    fix: str
+    #: What the violation is about (a class's qualname, an imported name): with the rule and
+    #: the path it identifies the violation across edits that only move lines.
+    subject: str = ""
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}" if self.path else "<repository>"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    similarity: float = 0.8
+    min_lines: int = 4
+    #: DCL004 on or off (``[tool.declone] canonical-imports-only``).
+    canonical_imports_only: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedName:
+    """``from module import name`` in a checked file, with relative imports resolved."""
+
+    path: str
+    line: int
+    col: int
+    module: str
+    name: str
+
+
+_PathFilter = Callable[[str], bool]
+
+# --- the rules, each with its examples -------------------------------------------------------
+
+_CONNECTION = """\
+class Connection:
+    def __init__(self):
+        self.sent = []
+        self.open = True
+
+    def send(self, message):
+        self.sent.append(message)
+
+    def close(self):
+        self.open = False
+"""
+_REGISTERED = 'families = { Connection = "support.ws:Connection" }'
+_ALIASED = (
+    'families = { Connection = { canonical = "support.ws:Connection", aliases = ["FakeConn"] } }'
+)
+
+REGISTERED_COPY_RULE = Rule(
+    id="DCL001",
+    name="registered-copy",
+    summary=(
+        "a registered class defined again outside its canonical module: by name or alias, "
+        "as a structural clone under another name, or as a near-clone"
+    ),
+    fix="delete the copy and import the class from its canonical module",
+    valid=(
+        _example(
+            {
+                "support/ws.py": _CONNECTION,
+                "tests/test_a.py": "from support.ws import Connection\n",
+            },
+            config=_REGISTERED,
+        ),
+        _example(
+            {
+                "support/ws.py": _CONNECTION,
+                "tests/test_a.py": "from support.ws import Connection\n\n\n"
+                "class LoudConnection(Connection):\n    def send(self, message):\n"
+                "        print(message)\n        super().send(message)\n",
+            },
+            config=_REGISTERED,
+        ),
+    ),
+    invalid=(
+        _example(
+            {"support/ws.py": _CONNECTION, "tests/test_a.py": _CONNECTION}, config=_REGISTERED
+        ),
+        _example(
+            {
+                "support/ws.py": _CONNECTION,
+                "tests/test_a.py": _CONNECTION.replace("Connection", "FakeConn"),
+            },
+            config=_ALIASED,
+        ),
+        _example(
+            {
+                "support/ws.py": _CONNECTION,
+                "tests/test_a.py": _CONNECTION.replace("class Connection", "class Channel"),
+            },
+            config=_REGISTERED,
+        ),
+        _example(
+            {
+                "support/ws.py": _CONNECTION,
+                "tests/test_a.py": _CONNECTION.replace("class Connection", "class Channel")
+                + "\n    def flush(self):\n        self.sent.clear()\n",
+            },
+            config=_REGISTERED + "\nsimilarity = 0.7",
+        ),
+    ),
+)
+
+_AGENT = """\
+class MockAgent:
+    def __init__(self, name):
+        self.name = name
+        self.replies = []
+
+    def reply(self, text):
+        self.replies.append(text)
+"""
+_ACCEPTED_AGENT = (
+    '{"families": {"MockAgent": {"count": 2, "files": ["tests/test_a.py", "tests/test_b.py"]}}, '
+    '"tool": "declone", "version": 1}'
+)
+
+NEW_FAMILY_RULE = Rule(
+    id="DCL002",
+    name="new-duplicate-family",
+    summary="a class copied into 2+ files that the baseline does not accept (a new family, or a new copy)",
+    fix="import the class from one module instead of copying it, or accept it with `--update-baseline --allow-growth`",
+    valid=(
+        _example(
+            {"tests/test_a.py": _AGENT, "tests/test_b.py": "from tests.test_a import MockAgent\n"}
+        ),
+        _example({"tests/test_a.py": _AGENT, "tests/test_b.py": _AGENT}, baseline=_ACCEPTED_AGENT),
+    ),
+    invalid=(
+        _example({"tests/test_a.py": _AGENT, "tests/test_b.py": _AGENT}),
+        _example(
+            {"tests/test_a.py": _AGENT, "tests/test_b.py": _AGENT, "tests/test_c.py": _AGENT},
+            baseline=_ACCEPTED_AGENT,
+            checked=("tests/test_c.py",),
+        ),
+    ),
+)
+
+_HELPER_WITH_INIT = """\
+class TestClient:
+    def __init__(self, url):
+        self.url = url
+"""
+
+WARNING_RULE = Rule(
+    id="DCL003",
+    name="collection-warning",
+    summary=(
+        "a helper whose name pytest collects (`python_classes`) with an `__init__`: "
+        "a PytestCollectionWarning at every run"
+    ),
+    fix="rename it so that `python_classes` does not match, or set `__test__ = False` in its body",
+    valid=(
+        _example({"tests/test_a.py": _HELPER_WITH_INIT.replace("TestClient", "FakeClient")}),
+        _example(
+            {
+                "tests/test_a.py": _HELPER_WITH_INIT.replace(
+                    "    def __init__", "    __test__ = False\n\n    def __init__"
+                )
+            }
+        ),
+        _example(
+            {"tests/test_a.py": "class TestClient:\n    def test_url(self):\n        assert 1\n"}
+        ),
+    ),
+    invalid=(_example({"tests/test_a.py": _HELPER_WITH_INIT}),),
+)
+
+IMPORT_RULE = Rule(
+    id="DCL004",
+    name="non-canonical-import",
+    summary="a registered class imported from anywhere but its canonical module",
+    fix="import it from its canonical module",
+    valid=(
+        _example(
+            {
+                "support/ws.py": _CONNECTION,
+                "tests/test_a.py": "from support.ws import Connection\n",
+            },
+            config=_REGISTERED,
+        ),
+        _example(
+            {
+                "support/__init__.py": "",
+                "support/ws.py": _CONNECTION,
+                "support/pool.py": "from .ws import Connection\n",
+            },
+            config=_REGISTERED,
+        ),
+        _example(
+            {"support/ws.py": _CONNECTION, "tests/test_a.py": "from legacy import Connection\n"},
+            config=_REGISTERED + "\ncanonical-imports-only = false",
+        ),
+    ),
+    invalid=(
+        _example(
+            {
+                "support/ws.py": _CONNECTION,
+                "tests/test_a.py": "from tests.helpers import Connection\n",
+            },
+            config=_REGISTERED,
+        ),
+    ),
+)
+
+BUDGET_RULE = Rule(
+    id="DCL005",
+    name="collection-budget",
+    summary=(
+        "with `--collection-budget`: the latest `declone measure` collects slower than the "
+        "baseline times the ratio, or with more warnings or errors"
+    ),
+    fix="find the slow or warning module with `declone measure --compare BASELINE`, or save a new baseline",
+)
+
+RULES: tuple[Rule, ...] = (
+    REGISTERED_COPY_RULE,
+    NEW_FAMILY_RULE,
+    WARNING_RULE,
+    IMPORT_RULE,
+    BUDGET_RULE,
+)
+
+
+def rules_table() -> str:
+    """The README's Markdown table of rules."""
+    lines = ["| rule | name | rejects | fix |", "| --- | --- | --- | --- |"]
+    lines.extend(f"| `{r.id}` | `{r.name}` | {r.summary} | {r.fix} |" for r in RULES)
+    return "\n".join(lines) + "\n"
+
+
+# --- the engine ------------------------------------------------------------------------------
+
+
+def check_index(
+    index: ScanIndex,
+    registry: Sequence[RegisteredFamily],
+    baseline: Baseline | None,
+    options: CheckOptions,
+    imports: Iterable[ImportedName] = (),
+    checked: frozenset[str] | None = None,
+) -> tuple[Violation, ...]:
+    """Every violation in ``checked`` files (all files when None), sorted by location.
+
+    Families are resolved against the whole index: a copy in a checked file is a copy even
+    when every other member lives in files that were not checked.
+    """
+
+    def wanted(path: str) -> bool:
+        return checked is None or path in checked
+
+    copies = list(_registered_copies(index, registry, options, wanted))
+    flagged = {(v.path, v.line) for v in copies}
+    found = [
+        *copies,
+        *(
+            v
+            for v in _new_families(index, registry, baseline, wanted)
+            if (v.path, v.line) not in flagged
+        ),
+        *_collection_warnings(index, baseline, wanted),
+    ]
+    if options.canonical_imports_only:
+        found.extend(_non_canonical_imports(registry, (i for i in imports if wanted(i.path))))
+    return tuple(sorted(set(found)))
+
+
+def _canonical_record(index: ScanIndex, family: RegisteredFamily) -> ClassRecord | None:
+    for cls in index.classes:
+        if (
+            cls.name == family.class_name
+            and not cls.in_function
+            and is_canonical_path(cls.path, family.module)
+        ):
+            return cls
+    return None
+
+
+def _is_subclass_of(cls: ClassRecord, family: RegisteredFamily) -> bool:
+    # ``class Loud(Connection)`` extends the registered class; it is not a copy of it.
+    return any(base.rsplit(".", 1)[-1] in family.names for base in cls.bases)
+
+
+def _registered_copies(
+    index: ScanIndex,
+    registry: Sequence[RegisteredFamily],
+    options: CheckOptions,
+    wanted: _PathFilter,
+) -> Iterable[Violation]:
+    candidates = [c for c in index.classes if wanted(c.path) and c.kind is ClassKind.HELPER]
+    if not candidates:
+        return
+    for family in registry:
+        canonical = _canonical_record(index, family)
+        for cls in candidates:
+            if is_canonical_path(cls.path, family.module) or _is_subclass_of(cls, family):
+                continue
+            how = _copy_kind(cls, family, canonical, options)
+            if how is None:
+                continue
+            yield Violation(
+                cls.path,
+                cls.lineno,
+                cls.col + 1,
+                REGISTERED_COPY_RULE.id,
+                f"{cls.name} {how} registered {family.canonical}",
+                f"delete it and `from {family.module} import {_import_phrase(family, cls.name)}`",
+                cls.qualname,
+            )
+
+
+def _import_phrase(family: RegisteredFamily, used_name: str) -> str:
+    if used_name == family.class_name:
+        return family.class_name
+    return f"{family.class_name} as {used_name}"
+
+
+def _copy_kind(
+    cls: ClassRecord,
+    family: RegisteredFamily,
+    canonical: ClassRecord | None,
+    options: CheckOptions,
+) -> str | None:
+    if cls.name in family.names:
+        return "redefines" if cls.name == family.class_name else "is an old name (alias) of"
+    if canonical is None or cls.statement_count < options.min_lines:
+        return None
+    if cls.shape == canonical.shape:
+        return "is a structural clone of"
+    small, large = sorted((len(cls.statement_hashes), len(canonical.statement_hashes)))
+    if large and small / large < options.similarity:
+        return None
+    similarity = jaccard(cls.statement_hashes, canonical.statement_hashes)
+    if similarity >= options.similarity:
+        return f"is a near-clone ({similarity:.0%} alike) of"
+    return None
+
+
+def _new_families(
+    index: ScanIndex,
+    registry: Sequence[RegisteredFamily],
+    baseline: Baseline | None,
+    wanted: _PathFilter,
+) -> Iterable[Violation]:
+    registered_names = {name for family in registry for name in family.names}
+    for family in index.families:
+        if not any(wanted(copy.path) for copy in family.copies):
+            continue
+        if registered_names.intersection(family.names):
+            continue  # DCL001 owns the copies of registered classes
+        copies = sorted(family.copies, key=lambda c: (c.path, c.lineno))
+        accepted = baseline.accepted(family) if baseline is not None else None
+        if accepted is None:
+            new = copies
+            what = "a new duplicated family"
+        else:
+            new = [c for c in copies if c.path not in accepted.files]
+            old = [c for c in copies if c.path in accepted.files]
+            excess = len(old) - accepted.count
+            if excess > 0:
+                new.extend(old[-excess:])
+            what = f"a new copy (the baseline accepts {accepted.count})"
+        for cls in new:
+            if wanted(cls.path):
+                elsewhere = [path for path in family.files if path != cls.path]
+                where = f"; also in {elsewhere[0]}" if elsewhere else ""
+                more = f" and {len(elsewhere) - 1} more" if len(elsewhere) > 1 else ""
+                yield Violation(
+                    cls.path,
+                    cls.lineno,
+                    cls.col + 1,
+                    NEW_FAMILY_RULE.id,
+                    f"{cls.name} is {what}: {len(copies)} copies of {family.name}{where}{more}",
+                    NEW_FAMILY_RULE.fix,
+                    cls.qualname,
+                )
+
+
+def _collection_warnings(
+    index: ScanIndex, baseline: Baseline | None, wanted: _PathFilter
+) -> Iterable[Violation]:
+    accepted = set(baseline.collection_warnings) if baseline is not None else set()
+    for cls in index.warning_sources:
+        if wanted(cls.path) and warning_key(cls.path, cls.qualname) not in accepted:
+            yield Violation(
+                cls.path,
+                cls.lineno,
+                cls.col + 1,
+                WARNING_RULE.id,
+                f"pytest collects helper {cls.name} (it matches python_classes) and warns: "
+                "it has an __init__",
+                WARNING_RULE.fix,
+                cls.qualname,
+            )
+
+
+def _same_module(first: str, second: str) -> bool:
+    # Either may carry a source-folder prefix (``src.pkg.mod`` vs ``pkg.mod``).
+    return first == second or first.endswith("." + second) or second.endswith("." + first)
+
+
+def _non_canonical_imports(
+    registry: Sequence[RegisteredFamily], imports: Iterable[ImportedName]
+) -> Iterable[Violation]:
+    by_name = {name: family for family in registry for name in family.names}
+    for imported in imports:
+        family = by_name.get(imported.name)
+        if family is None or _same_module(imported.module, family.module):
+            continue
+        if is_canonical_path(imported.path, family.module):
+            continue
+        yield Violation(
+            imported.path,
+            imported.line,
+            imported.col,
+            IMPORT_RULE.id,
+            f"imports {imported.name} from {imported.module}, not from its canonical module "
+            f"{family.module}",
+            f"`from {family.module} import {_import_phrase(family, imported.name)}`",
+            imported.name,
+        )
+
+
+# --- inputs read from the checked files (pure over their text) ------------------------------
+
+
+def find_imports(path: str, text: str, names: frozenset[str]) -> tuple[ImportedName, ...]:
+    """``from M import N`` statements in ``text`` importing one of ``names``; none if unparseable."""
+    try:
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError):
+        return ()
+    package = module_of_path(path).split(".")
+    if not path.endswith("/__init__.py") and path != "__init__.py":
+        package = package[:-1]
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = (
+                package[: len(package) - node.level + 1] if node.level <= len(package) + 1 else []
+            )
+            module = ".".join([*base, *([node.module] if node.module else [])])
+        else:
+            module = node.module or ""
+        for alias in node.names:
+            if alias.name in names:
+                found.append(
+                    ImportedName(path, node.lineno, node.col_offset + 1, module, alias.name)
+                )
+    return tuple(found)
+
+
+def find_suppressions(text: str) -> dict[int, frozenset[str] | None]:
+    """Lines carrying ``# declone: ignore`` (None: every rule) or ``# declone: ignore[DCL001,...]``."""
+    found: dict[int, frozenset[str] | None] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                is_directive, rules = _parse_suppression(token.string)
+                if is_directive:
+                    found[token.start[0]] = rules
+    except (tokenize.TokenError, SyntaxError):
+        pass  # unterminated code: the comments read so far still count
+    return found
+
+
+def _parse_suppression(comment: str) -> tuple[bool, frozenset[str] | None]:
+    """Whether ``comment`` is a declone ignore, and its rule ids (None: every rule)."""
+    for part in comment.split("#")[1:]:
+        words = part.strip()
+        if not words.startswith("declone:"):
+            continue
+        rest = words.removeprefix("declone:").strip()
+        if not rest.startswith("ignore"):
+            continue
+        rest = rest.removeprefix("ignore")
+        if not rest or rest[0].isspace():
+            return True, None
+        if rest.startswith("["):
+            inside, closed, _ = rest[1:].partition("]")
+            if closed:
+                return True, frozenset(r.strip() for r in inside.split(",") if r.strip())
+    return False, None
+
+
+def apply_suppressions(
+    violations: Iterable[Violation], suppressions: Mapping[str, Mapping[int, frozenset[str] | None]]
+) -> tuple[Violation, ...]:
+    """The violations that no ``# declone: ignore`` comment on their line silences."""
+    kept = []
+    for violation in violations:
+        lines = suppressions.get(violation.path, {})
+        if violation.line in lines:
+            rules = lines[violation.line]
+            if rules is None or violation.rule in rules:
+                continue
+        kept.append(violation)
+    return tuple(kept)
+
+
+# --- the collection budget ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionFigures:
+    """The parts of a ``declone measure`` result the budget compares."""
+
+    wall_seconds: float
+    warnings: int
+    errors: int
+
+
+def check_budget(
+    before: CollectionFigures, after: CollectionFigures, ratio: float, baseline_name: str
+) -> tuple[Violation, ...]:
+    """Repository-level violations when ``after`` is over the budget set by ``before``."""
+    found = []
+
+    def violation(subject: str, message: str) -> Violation:
+        return Violation("", 0, 0, BUDGET_RULE.id, message, BUDGET_RULE.fix, subject)
+
+    if before.wall_seconds > 0 and after.wall_seconds > before.wall_seconds * ratio:
+        found.append(
+            violation(
+                "time",
+                f"collection took {after.wall_seconds:.2f}s, {after.wall_seconds / before.wall_seconds:.2f}x "
+                f"baseline {baseline_name!r} ({before.wall_seconds:.2f}s); the budget is {ratio:.2f}x",
+            )
+        )
+    if after.warnings > before.warnings:
+        found.append(
+            violation(
+                "warnings",
+                f"collection warnings grew from {before.warnings} to {after.warnings} "
+                f"since baseline {baseline_name!r}",
+            )
+        )
+    if after.errors > before.errors:
+        found.append(
+            violation(
+                "errors",
+                f"collection errors grew from {before.errors} to {after.errors} "
+                f"since baseline {baseline_name!r}",
+            )
+        )
+    return tuple(found)
