@@ -348,6 +348,73 @@ CHANGED_CASES = [
 ]
 
 
+CHANGED_CASES += [
+    pytest.param(
+        src("""\
+            import os, json
+            from pkg.mod import (
+                a,
+                b,
+            )
+            from . import sibling
+            from pkg.star import *
+            import re; x = 1
+
+
+            class FakeConnection:
+                y: int = 0
+                z: str
+                p = 1; q = 2
+                w = [json, b, sibling, re, os]
+
+                class Inner:
+                    pass
+
+
+            print(a, os)
+            """),
+        (edit(11, RESIDUAL, keep=("y", "q", "Inner")),),
+        src("""\
+            import os
+            from pkg.mod import (
+                a,
+            )
+            from . import sibling
+            from pkg.star import *
+            from helpers.fakes import FakeConnection as _FakeConnection
+
+            x = 1
+
+
+            class FakeConnection(_FakeConnection):
+                y: int = 0
+                p = 1; q = 2
+
+                class Inner:
+                    pass
+
+
+            print(a, os)
+            """),
+        id="residual-drops-import-names-keeps-relative-and-star",
+    ),
+    pytest.param(
+        src("""\
+            import json
+
+            class FakeConnection: x = json
+            """),
+        (edit(3, RESIDUAL),),
+        src("""\
+            from helpers.fakes import FakeConnection as _FakeConnection
+
+            class FakeConnection(_FakeConnection): x = json
+            """),
+        id="residual-one-line-body-kept-as-is",
+    ),
+]
+
+
 @pytest.mark.parametrize(("before", "edits", "after"), CHANGED_CASES)
 def test_changed(before: bytes, edits: tuple[ClassEdit, ...], after: bytes) -> None:
     result = rewrite_source(before, edits)
@@ -546,6 +613,64 @@ SKIPPED_CASES = [
         (edit(1),),
         "1:1: ",
         id="null-byte",
+    ),
+]
+
+
+SKIPPED_CASES += [
+    pytest.param(
+        b"class FakeConnection:\n    pass\n\nfor FakeConnection in []:\n    pass\n\nf = lambda: [i for i in range(3)], {i for i in ()}, {i: i for i in ()}, (i for i in ())\n",
+        (edit(1),),
+        "also bound at line",
+        id="rebound-by-for-target",
+    ),
+    pytest.param(
+        b"class FakeConnection:\n    pass\n\nwith open('x') as FakeConnection:\n    pass\n\nf = lambda: [i for i in range(3)], {i for i in ()}, {i: i for i in ()}, (i for i in ())\n",
+        (edit(1),),
+        "also bound at line",
+        id="rebound-by-with-target",
+    ),
+    pytest.param(
+        b"class FakeConnection:\n    pass\n\ntry:\n    pass\nexcept Exception as FakeConnection:\n    pass\n\nf = lambda: [i for i in range(3)], {i for i in ()}, {i: i for i in ()}, (i for i in ())\n",
+        (edit(1),),
+        "also bound at line",
+        id="rebound-by-except-name",
+    ),
+    pytest.param(
+        b"class FakeConnection:\n    pass\n\nimport other as FakeConnection\n\nf = lambda: [i for i in range(3)], {i for i in ()}, {i: i for i in ()}, (i for i in ())\n",
+        (edit(1),),
+        "also bound at line",
+        id="rebound-by-import-as",
+    ),
+    pytest.param(
+        b"class FakeConnection:\n    pass\n\nif (FakeConnection := 1):\n    pass\n\nf = lambda: [i for i in range(3)], {i for i in ()}, {i: i for i in ()}, (i for i in ())\n",
+        (edit(1),),
+        "also bound at line",
+        id="rebound-by-walrus",
+    ),
+    pytest.param(
+        b"class FakeConnection:\n    pass\n\nmatch 1:\n    case FakeConnection:\n        pass\n\nf = lambda: [i for i in range(3)], {i for i in ()}, {i: i for i in ()}, (i for i in ())\n",
+        (edit(1),),
+        "also bound at line",
+        id="rebound-by-match-capture",
+    ),
+    pytest.param(
+        b"class FakeConnection:\n    pass\n\nmatch []:\n    case [*FakeConnection]:\n        pass\n\nf = lambda: [i for i in range(3)], {i for i in ()}, {i: i for i in ()}, (i for i in ())\n",
+        (edit(1),),
+        "also bound at line",
+        id="rebound-by-match-star",
+    ),
+    pytest.param(
+        b"class FakeConnection:\n    pass\n\nmatch {}:\n    case {**FakeConnection}:\n        pass\n\nf = lambda: [i for i in range(3)], {i for i in ()}, {i: i for i in ()}, (i for i in ())\n",
+        (edit(1),),
+        "also bound at line",
+        id="rebound-by-match-mapping-rest",
+    ),
+    pytest.param(
+        b"class FakeConnection:\n    pass\n\nasync def FakeConnection():\n    pass\n\nf = lambda: [i for i in range(3)], {i for i in ()}, {i: i for i in ()}, (i for i in ())\n",
+        (edit(1),),
+        "also bound at line",
+        id="rebound-by-function-named-alike",
     ),
 ]
 

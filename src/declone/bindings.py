@@ -1,0 +1,236 @@
+"""What a module binds and uses, read from its ``ast``: the facts the rewrite engine checks.
+
+LibCST's ``ScopeProvider`` answers the same questions but costs many times a parse; these
+checks need only module-level bindings and name counts, which one walk of CPython's own
+syntax tree gives in a fraction of that. The rewrite engine still edits with LibCST.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Binding",
+    "ModuleFacts",
+    "NameUses",
+    "count_name_uses",
+    "import_bindings",
+    "read_module_facts",
+]
+
+#: Calls that reach a module attribute by a string, e.g. ``getattr(module, "Name")``.
+_ATTRIBUTE_BY_STRING = frozenset({"getattr", "setattr", "delattr", "hasattr"})
+_NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
+_EVALUATORS = frozenset({"eval", "exec"})
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One statement that binds a name in the module's namespace."""
+
+    name: str
+    lineno: int
+    col: int
+    #: The binding node: a ``ClassDef``, an ``ImportFrom``, a ``Name`` in store context...
+    node: ast.AST
+
+    def imports(self, module: str, obj: str) -> bool:
+        """True when this binding is ``from module import obj [as name]``."""
+        if not isinstance(self.node, ast.ImportFrom):
+            return False
+        if self.node.level or self.node.module != module:
+            return False
+        return any(
+            alias.name == obj and (alias.asname or alias.name) == self.name
+            for alias in self.node.names
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NameUses:
+    """How often each identifier is read, and which words appear in string constants."""
+
+    names: Counter[str] = field(default_factory=Counter)
+    #: Identifier-like words of every string constant: string annotations, ``__all__``.
+    string_words: Counter[str] = field(default_factory=Counter)
+
+    def mentions(self, name: str) -> int:
+        return self.names[name] + self.string_words[name]
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFacts:
+    bindings: tuple[Binding, ...]
+    uses: NameUses
+    #: Names declared ``global`` in a function, with the line of the declaration.
+    globals_declared: dict[str, int]
+    #: Names reached by a constant string: ``getattr(m, "Name")``, ``globals()["Name"]``.
+    dynamic_names: dict[str, int]
+    #: Lines of ``eval``/``exec`` calls: they can read or rebind any name.
+    evaluator_lines: tuple[int, ...]
+
+    def bindings_of(self, name: str) -> tuple[Binding, ...]:
+        return tuple(binding for binding in self.bindings if binding.name == name)
+
+
+def read_module_facts(tree: ast.Module) -> ModuleFacts:
+    visitor = _FactsVisitor()
+    visitor.visit(tree)
+    return ModuleFacts(
+        bindings=tuple(visitor.bindings),
+        uses=NameUses(visitor.names, visitor.words),
+        globals_declared=visitor.globals_declared,
+        dynamic_names=visitor.dynamic_names,
+        evaluator_lines=tuple(visitor.evaluator_lines),
+    )
+
+
+def count_name_uses(nodes: Iterable[ast.AST]) -> NameUses:
+    """Name reads and string words inside ``nodes`` (subtrees of one module)."""
+    visitor = _FactsVisitor()
+    for node in nodes:
+        visitor.visit(node)
+    return NameUses(visitor.names, visitor.words)
+
+
+def import_bindings(
+    node: ast.Import | ast.ImportFrom,
+) -> list[tuple[str, str, str | None, str | None]]:
+    """``(bound name, module, object, asname)`` for each alias, as LibCST's import visitors
+    name them; relative and star imports are left out (declone never removes those)."""
+    found: list[tuple[str, str, str | None, str | None]] = []
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            bound = alias.asname or alias.name.partition(".")[0]
+            found.append((bound, alias.name, None, alias.asname))
+        return found
+    if node.level or node.module is None or node.module == "__future__":
+        return found
+    for alias in node.names:
+        if alias.name != "*":
+            found.append((alias.asname or alias.name, node.module, alias.name, alias.asname))
+    return found
+
+
+def _words(text: str) -> list[str]:
+    cleaned = "".join(char if char.isalnum() or char == "_" else " " for char in text)
+    return [word for word in cleaned.split() if word.isidentifier()]
+
+
+class _FactsVisitor(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.depth = 0
+        self.bindings: list[Binding] = []
+        self.names: Counter[str] = Counter()
+        self.words: Counter[str] = Counter()
+        self.globals_declared: dict[str, int] = {}
+        self.dynamic_names: dict[str, int] = {}
+        self.evaluator_lines: list[int] = []
+
+    def _bind(self, name: str, node: ast.AST) -> None:
+        if self.depth == 0:
+            lineno = getattr(node, "lineno", 0)
+            self.bindings.append(Binding(name, lineno, getattr(node, "col_offset", 0), node))
+
+    def _scoped(self, node: ast.AST) -> None:
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._bind(node.name, node)
+        self._scoped(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._bind(node.name, node)
+        self._scoped(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._bind(node.name, node)
+        self._scoped(node)
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._scoped(node)
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._scoped(node)
+
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self._scoped(node)
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._scoped(node)
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        self._scoped(node)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        # An assignment expression binds in the enclosing function or module scope, even
+        # inside a comprehension; at module level only comprehensions can hide it.
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self._bind(alias.asname or alias.name.partition(".")[0], node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            self._bind(alias.asname or alias.name, node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.names[node.id] += 1
+        else:
+            self._bind(node.id, node)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self._bind(node.name, node)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.name:
+            self._bind(node.name, node)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self._bind(node.name, node)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        if node.rest:
+            self._bind(node.rest, node)
+        self.generic_visit(node)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        for name in node.names:
+            self.globals_declared.setdefault(name, node.lineno)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str):
+            self.words.update(_words(node.value))
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Name):
+            if node.func.id in _EVALUATORS:
+                self.evaluator_lines.append(node.lineno)
+            elif node.func.id in _ATTRIBUTE_BY_STRING and len(node.args) >= 2:
+                self._dynamic(node.args[1], node.lineno)
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        value = node.value
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id in _NAMESPACE_CALLS
+        ):
+            self._dynamic(node.slice, node.lineno)
+        self.generic_visit(node)
+
+    def _dynamic(self, node: ast.AST, lineno: int) -> None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            self.dynamic_names.setdefault(node.value, lineno)
