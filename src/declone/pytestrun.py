@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -292,6 +292,8 @@ def run_arguments(
         *targets,
         *pytest_args,
         "--maxfail=0",
+        # A module that fails to import loses its own tests, not everyone's.
+        "--continue-on-collection-errors",
     )
 
 
@@ -312,24 +314,29 @@ def outcomes_from_events(events: Iterable[Mapping[str, Any]]) -> dict[str, ItemO
     A failing teardown turns a test that passed (or was skipped) into an error, as pytest
     counts it; a test run again (a rerun plugin) starts over at its new setup.
     """
-    outcomes: dict[str, ItemOutcome] = {}
+    outcomes: dict[str, tuple[Outcome, str]] = {}
+    durations: dict[str, float] = {}
     for event in events:
         if event["event"] != "test":
             continue
         nodeid = event["nodeid"]
-        previous = None if event["when"] == "setup" else outcomes.get(nodeid)
-        duration = float(event.get("duration") or 0.0) + (previous.duration if previous else 0.0)
+        if event["when"] == "setup":
+            outcomes.pop(nodeid, None)
+            durations[nodeid] = 0.0
+        durations[nodeid] = durations.get(nodeid, 0.0) + float(event.get("duration") or 0.0)
         outcome = _phase_outcome(event)
-        keeps_previous = outcome is None or (
+        previous = outcomes.get(nodeid)
+        if outcome is None or (
             outcome is Outcome.ERROR
             and previous is not None
-            and previous.outcome in (Outcome.FAILED, Outcome.ERROR)
-        )
-        if keeps_previous and previous is not None:
-            outcomes[nodeid] = replace(previous, duration=duration)
-        elif outcome is not None:
-            outcomes[nodeid] = ItemOutcome(nodeid, outcome, duration, event.get("message", ""))
-    return outcomes
+            and previous[0] in (Outcome.FAILED, Outcome.ERROR)
+        ):
+            continue
+        outcomes[nodeid] = (outcome, event.get("message", ""))
+    return {
+        nodeid: ItemOutcome(nodeid, outcome, durations[nodeid], message)
+        for nodeid, (outcome, message) in outcomes.items()
+    }
 
 
 def run_tests(
@@ -340,16 +347,18 @@ def run_tests(
     jobs: int | None = None,
     timeout: float | None = None,
     pytest_args: Sequence[str] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> SuiteRun:
     """Run the target's tests in ``root`` and return the outcome of every test id.
 
     With ``jobs`` above 1, the run is spread with pytest-xdist (``-n jobs``) when the target
-    interpreter has it, and runs in one process otherwise.
+    interpreter has it, and runs in one process otherwise. ``environ`` replaces
+    ``os.environ`` as the base of the target's environment.
     """
     interpreter = choose_interpreter(root, python)
     use_xdist = jobs is not None and jobs > 1 and has_xdist(interpreter, root)
     arguments = run_arguments(targets, pytest_args, jobs=jobs if use_xdist else None)
-    process = run_pytest(interpreter, arguments, cwd=root, timeout=timeout)
+    process = run_pytest(interpreter, arguments, cwd=root, timeout=timeout, environ=environ)
     ensure_started(process)
     rootdir = next((e["rootdir"] for e in process.events if e["event"] == "start"), str(root))
     return SuiteRun(
