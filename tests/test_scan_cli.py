@@ -220,3 +220,18 @@ def test_console_entry_point_runs() -> None:
     )
     assert result.returncode == 0
     assert "--min-copies" in result.stdout
+
+
+def test_negated_exclude_patterns_keep_gitignore_semantics(
+    write_tree, capsys, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    write_tree(
+        {
+            "pyproject.toml": '[tool.declone]\nexclude = ["gen/**", "!gen/keep.py"]\n',
+            "gen/a.py": HELPER,
+            "gen/keep.py": HELPER,
+            "src/b.py": HELPER,
+        }
+    )
+    document = scan_json(capsys, str(tmp_path))
+    assert [m["path"] for m in document["families"][0]["members"]] == ["gen/keep.py", "src/b.py"]

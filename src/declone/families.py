@@ -56,7 +56,9 @@ class FamilyOptions:
 
 
 class Summary(NamedTuple):
-    """What linking needs of a live helper class; ``ClassRecord`` has the same attributes."""
+    """What linking needs of a live helper class, and where it is; ``ClassRecord`` has the
+    same attributes. Kept compact in the cache so that ``check`` can link a whole repo
+    without loading every file's record."""
 
     path: str
     lineno: int
@@ -64,6 +66,12 @@ class Summary(NamedTuple):
     shape: str
     statement_hashes: tuple[str, ...]
     statement_count: int
+    end_lineno: int
+    col: int
+    qualname: str
+    fingerprint: str
+    in_function: bool
+    warns_on_collection: bool
 
 
 class _Linkable(Protocol):
@@ -101,7 +109,20 @@ def summaries_of(record: FileRecord) -> tuple[Summary, ...]:
     if record.is_backup:
         return ()
     return tuple(
-        Summary(c.path, c.lineno, c.name, c.shape, c.statement_hashes, c.statement_count)
+        Summary(
+            c.path,
+            c.lineno,
+            c.name,
+            c.shape,
+            c.statement_hashes,
+            c.statement_count,
+            c.end_lineno,
+            c.col,
+            c.qualname,
+            c.fingerprint,
+            c.in_function,
+            c.warns_on_collection,
+        )
         for c in record.classes
         if is_live_helper(c)
     )

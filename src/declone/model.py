@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -235,11 +236,11 @@ class Family:
     def dominant(self) -> Variant:
         return self.variants[0]
 
-    @property
+    @cached_property
     def files(self) -> tuple[str, ...]:
         return tuple(sorted({copy.path for copy in self.copies}))
 
-    @property
+    @cached_property
     def duplicated_lines(self) -> int:
         """Lines that consolidation would remove: all copies but one."""
         total = sum(copy.line_count for copy in self.copies)

@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from declone.cache import ScanCache, default_cache_dir
@@ -201,9 +201,12 @@ def scan_focused(
 ) -> tuple[ScanIndex, ScanStats]:
     """The index as seen from a few files: what a pre-commit hook needs, fast.
 
-    Links every class of the whole root (from the cache's compact summaries, re-reading only
-    files that changed), but builds only the families with a copy in ``focus``. The index's
-    ``files`` are the records of ``focus`` and ``also`` (e.g. canonical modules).
+    Links every class of the whole root from the cache's compact summaries (re-reading only
+    files that changed) and builds only the families with a copy in ``focus``. Full records
+    are loaded for ``focus``, for the paths ``also`` accepts (canonical modules) and for one
+    copy per variant; every other member is that variant's record moved to its own place
+    (same shape means the same members, so its API facts hold; its source is the
+    representative's). The index's ``files`` are the records of ``focus`` and ``also``.
     """
     started = time.perf_counter()
     listing = list_source_files(settings)
@@ -224,26 +227,18 @@ def scan_focused(
         wanted = set(focus)
         extra = {path for path in listed if also(path)}
         touching = [m for m in linking.components if any(items[i].path in wanted for i in m)]
-        needed = wanted | extra | {items[i].path for m in touching for i in m}
-        records = {
-            **cache.records(p for p in needed if p not in refresh.records),
-            **refresh.records,
-        }
+        representatives = {_first_of_each_shape(items, members) for members in touching}
+        needed = wanted | extra | {items[i].path for group in representatives for i in group}
+        loaded = cache.records(p for p in needed if p not in refresh.records)
+        records = {**loaded, **refresh.records}
         cache.prune(set(listed))
         cache.store_similar_pairs(options.pairs_key, linking.similar)
         cache.save(time.time_ns())
     finally:
         cache.close()
-    by_place: dict[tuple[str, int], ClassRecord] = {
-        (c.path, c.lineno): c
-        for path in needed
-        if path in records
-        for c in records[path].classes
-        if is_live_helper(c)
-    }
     families = rank(
         build_family(
-            [by_place[(items[i].path, items[i].lineno)] for i in members],
+            _member_records(items, members, records),
             {r for i in members for r in linking.reasons.get(i, ())},
         )
         for members in touching
@@ -252,6 +247,50 @@ def scan_focused(
     index = _index(settings, shown, [p for p in listing.problems if p.path in wanted], families)
     stats = ScanStats(len(listed), refresh.parsed, len(fresh), time.perf_counter() - started)
     return index, stats
+
+
+def _first_of_each_shape(items: Sequence[Summary], members: Sequence[int]) -> tuple[int, ...]:
+    first: dict[str, int] = {}
+    for index in members:
+        first.setdefault(items[index].shape, index)
+    return tuple(sorted(first.values()))
+
+
+def _member_records(
+    items: Sequence[Summary], members: Sequence[int], records: dict[str, FileRecord]
+) -> list[ClassRecord]:
+    """Each member's record: its own when its file is loaded, else its variant's, moved."""
+    own = {
+        (c.path, c.lineno): c
+        for path in {items[i].path for i in members}
+        if path in records
+        for c in records[path].classes
+        if is_live_helper(c)
+    }
+    by_shape: dict[str, ClassRecord] = {}
+    for index in members:
+        record = own.get((items[index].path, items[index].lineno))
+        if record is not None:
+            by_shape.setdefault(record.shape, record)
+    result = []
+    for index in members:
+        item = items[index]
+        record = own.get((item.path, item.lineno))
+        if record is None:
+            record = replace(
+                by_shape[item.shape],
+                name=item.name,
+                qualname=item.qualname,
+                path=item.path,
+                lineno=item.lineno,
+                end_lineno=item.end_lineno,
+                col=item.col,
+                fingerprint=item.fingerprint,
+                in_function=item.in_function,
+                warns_on_collection=item.warns_on_collection,
+            )
+        result.append(record)
+    return result
 
 
 def build_index(
