@@ -244,6 +244,7 @@ def _similar_shapes(
     old = known.shapes if known is not None else frozenset()
     pairs = {p for p in known.pairs if p[0] in present and p[1] in present} if known else set()
     new = [shape for shape in shapes if shape not in old]
+    is_new = frozenset(new)
     if threshold > 1.0 or not new:
         return SimilarPairs(present, frozenset(pairs))
     statements = {shape: items[by_shape[shape][0]].statement_hashes for shape in shapes}
@@ -257,10 +258,13 @@ def _similar_shapes(
             postings[statement].append(shape)
     counters: dict[str, Counter[str]] = {}
     for shape in new:
-        candidates = {other for h in prefixes[shape] for other in postings[h] if other != shape}
+        candidates: set[str] = set()
+        for statement in prefixes[shape]:
+            candidates.update(postings[statement])  # in C: posting lists can be long
+        candidates.discard(shape)
         for other in candidates:
             pair = (shape, other) if shape < other else (other, shape)
-            if pair in pairs or (other in new and other < shape):
+            if pair in pairs or (other in is_new and other < shape):
                 continue  # compared already, from the other side
             a, b = items[by_shape[shape][0]], items[by_shape[other][0]]
             if not _size_allows(a, b, threshold):
