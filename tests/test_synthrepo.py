@@ -147,6 +147,17 @@ def test_prepared_repository_is_reused(tmp_path: Path) -> None:
         assert (first.root / ".git").is_dir()
 
 
+def test_incomplete_repository_is_replaced(tmp_path: Path) -> None:
+    root = tmp_path / f"synth-v{synthrepo.GENERATOR_VERSION}-files10-seed3"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_half_written.py").write_text("x = 1\n")
+    repo = scan.prepare_synthetic_repo(10, seed=3, work_dir=tmp_path)
+    assert repo.root == root
+    assert not (root / "tests" / "test_half_written.py").exists()
+    assert len(scan.python_files(root)) == 10
+    assert sorted(path.name for path in tmp_path.iterdir()) == [root.name]
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_declone_finds_every_generated_family(tmp_path: Path) -> None:
     repo = scan.prepare_synthetic_repo(40, seed=2, work_dir=tmp_path)

@@ -264,11 +264,12 @@ def snapshot_tree(root: Path) -> dict[str, tuple[int, int]]:
     return snapshot
 
 
-def has_xdist(python: str, cwd: Path) -> bool:
-    """Whether the target interpreter can import pytest-xdist."""
+def has_xdist(python: str, cwd: Path, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the target interpreter can import pytest-xdist (in ``environ``, if given)."""
     probe = subprocess.run(
         (python, "-c", "import xdist"),
         cwd=cwd,
+        env=None if environ is None else dict(environ),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -356,7 +357,7 @@ def run_tests(
     ``os.environ`` as the base of the target's environment.
     """
     interpreter = choose_interpreter(root, python)
-    use_xdist = jobs is not None and jobs > 1 and has_xdist(interpreter, root)
+    use_xdist = jobs is not None and jobs > 1 and has_xdist(interpreter, root, environ)
     arguments = run_arguments(targets, pytest_args, jobs=jobs if use_xdist else None)
     process = run_pytest(interpreter, arguments, cwd=root, timeout=timeout, environ=environ)
     ensure_started(process)

@@ -21,6 +21,7 @@ functions by cumulative time).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -39,6 +40,7 @@ except ImportError:  # not on Windows: the figures are then left out
 __all__ = [
     "MARKER_PREFIX",
     "pytest_collection_finish",
+    "pytest_collectreport",
     "pytest_configure",
     "pytest_exception_interact",
     "pytest_load_initial_conftests",
@@ -63,6 +65,8 @@ class _Recorder:
         #: ``[nodeid, start, time spent in nested collectors]`` for each open collector.
         self.stack: list[list[Any]] = []
         self.running_test = ""
+        #: Collectors this process ran itself; others' failures arrive relayed by xdist.
+        self.collected_here: set[str] = set()
         self.previous_sigterm: Any = None
         self.profiler: Any = None
         self.profile_limit = int(os.environ.get("DECLONE_PROFILE", "0") or "0")
@@ -102,7 +106,11 @@ class _Recorder:
         import pstats
 
         stats: Any = pstats.Stats(self.profiler)
-        rows = sorted(stats.stats.items(), key=lambda item: item[1][3], reverse=True)
+        rows = sorted(
+            (row for row in stats.stats.items() if not _is_machinery(*row[0])),
+            key=lambda item: item[1][3],
+            reverse=True,
+        )
         functions = [
             {
                 "file": file,
@@ -121,9 +129,37 @@ class _Recorder:
         if self.stream is not None:
             self.stream.close()
             self.stream = None
+        if self.previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, self.previous_sigterm)
+            self.previous_sigterm = None
 
 
 _recorder: _Recorder | None = None
+
+
+def _machinery_directories() -> tuple[str, ...]:
+    import _pytest
+    import pluggy
+
+    return tuple(
+        os.path.dirname(module.__file__ or "") + os.sep for module in (_pytest, pluggy, pytest)
+    )
+
+
+def _is_machinery(file: str, line: int, function: str) -> bool:
+    """Frames that wrap everything (pytest's hooks, pluggy, the import system, this plugin).
+
+    Their cumulative time is the whole run; left in, they would hide the functions that
+    make a collection slow, which are the target's own.
+    """
+    if file == "~":
+        return (
+            function.startswith(("<built-in method builtins.", "<built-in method _imp."))
+            or "of 'generator' objects" in function
+        )
+    if file.startswith("<frozen importlib") or file == __file__:
+        return True
+    return file.startswith(_machinery_directories())
 
 
 def _resource_figures() -> dict[str, Any]:
@@ -151,6 +187,10 @@ def _recorder_for(config: Any) -> _Recorder | None:
         if not path or _is_xdist_worker(config) or os.environ.get("PYTEST_XDIST_WORKER"):
             return None
         _recorder = _Recorder(path)
+        # Installed before the conftests load, so that a hang there leaves its figures too;
+        # impossible outside the main thread, where a timeout then ends without them.
+        with contextlib.suppress(ValueError):
+            _recorder.previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
     return _recorder
 
 
@@ -238,7 +278,6 @@ def pytest_configure(config: Any) -> None:
         inifile=str(inipath) if inipath else None,
         stop_options=_stop_options(config),
     )
-    recorder.previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -257,6 +296,7 @@ def pytest_make_collect_report(collector: Any) -> Any:
     recorder.mark("end", nodeid)
     if recorder.stack:
         recorder.stack[-1][2] += total
+    recorder.collected_here.add(nodeid)
     report = outcome.get_result()
     items = [node.nodeid for node in (report.result or ()) if isinstance(node, pytest.Item)]
     fields: dict[str, Any] = {}
@@ -271,6 +311,23 @@ def pytest_make_collect_report(collector: Any) -> Any:
         outcome=report.outcome,
         items=items,
         **fields,
+    )
+
+
+def pytest_collectreport(report: Any) -> None:
+    recorder = _recorder
+    if recorder is None or not report.failed or report.nodeid in recorder.collected_here:
+        return
+    # A collection error in a pytest-xdist worker, relayed to this controller.
+    recorder.emit(
+        "collector",
+        nodeid=report.nodeid,
+        path="",
+        kind="relayed",
+        seconds=0.0,
+        outcome=report.outcome,
+        items=[],
+        longrepr=str(report.longrepr)[-2000:],
     )
 
 
@@ -337,6 +394,4 @@ def pytest_unconfigure(config: Any) -> None:
         return
     recorder.finish("finish")
     recorder.close()
-    if recorder.previous_sigterm is not None:
-        signal.signal(signal.SIGTERM, recorder.previous_sigterm)
     _recorder = None

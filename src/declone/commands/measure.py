@@ -183,6 +183,14 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f} s"
 
 
+def _short_location(location: str) -> str:
+    """A library's file as its import path shows it: ``.../site-packages/x/y.py`` -> ``x/y.py``."""
+    for marker in ("/site-packages/", "/dist-packages/"):
+        if marker in location:
+            return location.rsplit(marker, 1)[1]
+    return location
+
+
 def _print_summary(result: Measurement, comparison: Comparison | None) -> None:
     from rich.table import Table
 
@@ -248,7 +256,10 @@ def _print_summary(result: Measurement, comparison: Comparison | None) -> None:
         profile = table("Profile (cumulative)", "seconds", "calls", "function", "location")
         for entry in result.profile[:_TOP_ROWS]:
             profile.add_row(
-                f"{entry.cumulative_seconds:.3f}", str(entry.calls), entry.function, entry.location
+                f"{entry.cumulative_seconds:.3f}",
+                str(entry.calls),
+                entry.function,
+                _short_location(entry.location),
             )
         console.print(profile)
     if result.changed_files:
@@ -281,9 +292,9 @@ def _print_comparison(comparison: Comparison) -> None:
     console.print(
         f"  tests: +{len(comparison.tests_added)} -{len(comparison.tests_removed)}", markup=False
     )
-    for test_id in (*comparison.tests_added, *comparison.tests_removed)[:_TOP_ROWS]:
-        sign = "+" if test_id in comparison.tests_added else "-"
-        console.print(f"    {sign} {test_id}", markup=False)
+    for sign, test_ids in (("+", comparison.tests_added), ("-", comparison.tests_removed)):
+        for test_id in test_ids[:_TOP_ROWS]:
+            console.print(f"    {sign} {test_id}", markup=False)
     for module in comparison.modules:
         if module.delta:
             console.print(

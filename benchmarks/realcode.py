@@ -1,0 +1,204 @@
+"""Benchmark ``declone scan`` on real code that nobody here wrote.
+
+Downloads pinned source distributions from PyPI with
+``pip download --no-deps --no-binary :all:`` into ``benchmarks/.work/downloads/``, extracts
+them, then:
+
+- ``salt==3008.5`` (about 3,000 ``.py`` files, 1M lines), for speed: the floor against
+  declone cold and warm, as ``benchmarks/scan.py`` measures them on the synthetic repo;
+- ``pyramid==2.1``, for what scan finds: its tests copy ``DummyRequest``, ``DummyContext``,
+  ``Dummy``, ``DummyResponse`` and ``DummyRegistry`` across many files.
+
+    python benchmarks/realcode.py [--only salt|pyramid] [--top N] [--json]
+
+A download that fails is reported as such and the other project still runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import scan
+
+__all__ = [
+    "DOWNLOADS",
+    "PROJECTS",
+    "DownloadError",
+    "Project",
+    "extract",
+    "fetch",
+    "main",
+    "scan_families",
+    "top_families",
+]
+
+DOWNLOADS = scan.WORK_DIR / "downloads"
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    name: str
+    version: str
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.name}=={self.version}"
+
+    @property
+    def archive(self) -> Path:
+        return DOWNLOADS / f"{self.name}-{self.version}.tar.gz"
+
+    @property
+    def tree(self) -> Path:
+        return DOWNLOADS / f"{self.name}-{self.version}"
+
+
+PROJECTS = {"salt": Project("salt", "3008.5"), "pyramid": Project("pyramid", "2.1")}
+
+
+class DownloadError(Exception):
+    """``pip download`` did not produce the pinned source distribution."""
+
+
+def fetch(project: Project, python: str = sys.executable) -> Path:
+    """The project's sdist, downloaded once with pip (reused on later runs)."""
+    if project.archive.is_file():
+        return project.archive
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    command = [python, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+    command += ["--dest", str(DOWNLOADS), project.requirement]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0 or not project.archive.is_file():
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
+        raise DownloadError(f"pip download {project.requirement} failed:\n{tail}")
+    return project.archive
+
+
+def extract(project: Project) -> Path:
+    """Unpack the sdist next to it (once) and make it a git work tree of its own."""
+    marker = project.tree / ".extracted"
+    if not marker.is_file():
+        with tarfile.open(project.archive) as archive:
+            # The "data" filter refuses absolute paths, links out of the tree and devices.
+            archive.extractall(DOWNLOADS, filter="data")
+        scan.make_own_work_tree(project.tree)
+        marker.touch()
+    return project.tree
+
+
+def scan_families(root: Path, python: str = sys.executable) -> dict[str, Any]:
+    """Run ``declone scan ROOT --json --no-cache`` and return its document."""
+    command = [python, "-m", "declone", "scan", str(root), "--json", "--no-cache"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"declone scan exited {result.returncode}: {result.stderr.strip()}")
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def top_families(document: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    """The ``count`` largest families: name, other names, copies, variants, duplicated lines."""
+    rows = []
+    for family in document.get("families", [])[:count]:
+        rows.append(
+            {
+                "name": family["name"],
+                "names": [name for name in family.get("names", []) if name != family["name"]],
+                "copies": family["copies"],
+                "files": family.get("files"),
+                "variants": len(family.get("variants", [])),
+                "duplicated_lines": family.get("duplicated_lines"),
+                "matched_by": family.get("matched_by", []),
+            }
+        )
+    return rows
+
+
+def _families_table(project: Project, document: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+    summary = document.get("summary", {})
+    lines = [
+        f"declone scan on {project.requirement}: "
+        + ", ".join(f"{key} {value}" for key, value in summary.items()),
+        f"{'family':<28} {'copies':>6} {'variants':>8} {'dup lines':>9}  also named",
+    ]
+    for row in rows:
+        also = ", ".join(row["names"][:4]) + (" ..." if len(row["names"]) > 4 else "")
+        lines.append(
+            f"{row['name']:<28} {row['copies']:>6} {row['variants']:>8} "
+            f"{row['duplicated_lines'] or 0:>9}  {also}"
+        )
+    return "\n".join(lines)
+
+
+def _speed(project: Project, python: str, as_json: bool) -> dict[str, Any]:
+    tree = extract(project)
+    comparison = scan.compare(tree, python)
+    if not as_json:
+        print(scan.render_table(f"declone scan on {project.requirement} (speed)", comparison))
+    return comparison.to_json()
+
+
+def _findings(project: Project, python: str, top: int, as_json: bool) -> dict[str, Any]:
+    tree = extract(project)
+    started = time.perf_counter()
+    document = scan_families(tree, python)
+    rows = top_families(document, top)
+    if not as_json:
+        print(_families_table(project, document, rows))
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "summary": document.get("summary", {}),
+        "top_families": rows,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark declone scan on salt and pyramid.")
+    parser.add_argument("--only", choices=sorted(PROJECTS), help="run one project only")
+    parser.add_argument("--top", type=int, default=10, help="families to list for pyramid")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--python", default=sys.executable, help="interpreter that runs declone")
+    args = parser.parse_args(argv)
+
+    reason = scan.declone_unavailable_reason(args.python)
+    results: dict[str, Any] = {}
+    status = 0
+    for key in [args.only] if args.only else ["salt", "pyramid"]:
+        project = PROJECTS[key]
+        try:
+            fetch(project, args.python)
+        except DownloadError as error:
+            print(f"DOWNLOAD FAILED: {error}", file=sys.stderr)
+            results[key] = {"error": str(error)}
+            status = 1
+            continue
+        if reason is not None:
+            message = f"declone scan is not available ({reason})"
+            print(f"{project.requirement}: downloaded; {message}", file=sys.stderr)
+            results[key] = {"error": message}
+            status = 1
+            continue
+        if key == "salt":
+            results[key] = _speed(project, args.python, args.json)
+        else:
+            results[key] = _findings(project, args.python, args.top, args.json)
+        if not args.json:
+            print()
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,415 @@
+"""Benchmark ``declone scan`` against the floor on a synthetic 10,000-file repository.
+
+The floor is the least any scanner must do: read every ``.py`` file and ``ast.parse`` it, in
+one process. In the same run this script measures ``declone scan`` cold (an empty cache
+directory) and warm (the same cache directory again), each as a subprocess, and prints the
+ratios to the floor and the peak memory. Targets on a 2-core machine: cold <= 1.0x the floor,
+warm <= 0.1x the floor, peak memory <= 500 MB.
+
+    python benchmarks/scan.py                 # 10,000 files, about 1.3M lines
+    python benchmarks/scan.py --files 2000    # a quicker run
+    python benchmarks/scan.py --json          # the figures as JSON on stdout
+
+The generated repository is cached under ``benchmarks/.work/`` (git-ignored) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import synthrepo
+
+__all__ = [
+    "TARGETS",
+    "WORK_DIR",
+    "Comparison",
+    "DecloneRun",
+    "Floor",
+    "compare",
+    "declone_unavailable_reason",
+    "main",
+    "make_own_work_tree",
+    "measure_floor",
+    "prepare_synthetic_repo",
+    "python_files",
+    "render_table",
+    "run_declone",
+]
+
+WORK_DIR = Path(__file__).resolve().parent / ".work"
+
+#: Ratio and memory targets from the project's speed goals (2-core machine).
+TARGETS = {"cold_ratio": 1.0, "warm_ratio": 0.1, "peak_rss_mb": 500.0}
+
+_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", ".tox", ".nox"})
+_SAMPLE_SECONDS = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Floor:
+    """Reading and parsing every file once, in this process."""
+
+    files: int
+    lines: int
+    bytes: int
+    #: Files ``ast.parse`` rejected (they still count in the time).
+    syntax_errors: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class DecloneRun:
+    """One ``declone scan`` subprocess, timed from spawn to exit."""
+
+    label: str
+    command: tuple[str, ...]
+    exit_code: int
+    seconds: float
+    #: Largest resident set of any single process (declone or one of its workers), from
+    #: the kernel's accounting of the waited-for child (``wait4``, as ``RUSAGE_CHILDREN``).
+    peak_rss_mb: float
+    #: Largest sum of resident sets over the whole process tree, sampled every 100 ms; the
+    #: honest figure for a process pool. ``None`` where ``/proc`` is not available.
+    tree_peak_rss_mb: float | None
+    summary: dict[str, Any]
+    stderr_tail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    floor: Floor
+    cold: DecloneRun
+    warm: DecloneRun
+
+    @property
+    def cold_ratio(self) -> float:
+        return self.cold.seconds / self.floor.seconds
+
+    @property
+    def warm_ratio(self) -> float:
+        return self.warm.seconds / self.floor.seconds
+
+    @property
+    def peak_rss_mb(self) -> float:
+        candidates = [self.cold.peak_rss_mb, self.warm.peak_rss_mb]
+        candidates += [run.tree_peak_rss_mb or 0.0 for run in (self.cold, self.warm)]
+        return max(candidates)
+
+    def verdicts(self) -> dict[str, bool]:
+        return {
+            "cold_ratio": self.cold_ratio <= TARGETS["cold_ratio"],
+            "warm_ratio": self.warm_ratio <= TARGETS["warm_ratio"],
+            "peak_rss_mb": self.peak_rss_mb <= TARGETS["peak_rss_mb"],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "floor": asdict(self.floor),
+            "cold": asdict(self.cold),
+            "warm": asdict(self.warm),
+            "cold_ratio": round(self.cold_ratio, 3),
+            "warm_ratio": round(self.warm_ratio, 3),
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "targets": TARGETS,
+            "meets_targets": self.verdicts(),
+        }
+
+
+# -- the floor -----------------------------------------------------------------------------
+
+
+def python_files(root: Path) -> list[Path]:
+    """Every ``*.py`` file under ``root``, sorted, without following symlinks."""
+    found: list[Path] = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(name for name in dirnames if name not in _SKIPPED_DIRS)
+        found.extend(Path(directory, name) for name in sorted(filenames) if name.endswith(".py"))
+    return [path for path in found if not path.is_symlink()]
+
+
+def measure_floor(root: Path) -> Floor:
+    """Read and ``ast.parse`` every Python file under ``root`` in this process."""
+    paths = python_files(root)
+    lines = size = errors = 0
+    start = time.perf_counter()
+    for path in paths:
+        data = path.read_bytes()
+        size += len(data)
+        lines += data.count(b"\n")
+        try:
+            ast.parse(data)
+        except (SyntaxError, ValueError):  # ValueError: null bytes
+            errors += 1
+    return Floor(len(paths), lines, size, errors, time.perf_counter() - start)
+
+
+# -- declone as a subprocess ---------------------------------------------------------------
+
+
+def _declone_command(python: str, root: Path, cache_dir: Path | None) -> list[str]:
+    command = [python, "-m", "declone", "scan", str(root), "--json"]
+    command += ["--no-cache"] if cache_dir is None else ["--cache-dir", str(cache_dir)]
+    return command
+
+
+def declone_unavailable_reason(python: str = sys.executable) -> str | None:
+    """``None`` when ``python -m declone scan`` runs; otherwise what went wrong."""
+    result = subprocess.run(
+        [python, "-m", "declone", "scan", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode == 0:
+        return None
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit code {result.returncode}"
+
+
+def _process_tree_rss(root_pid: int) -> int | None:
+    """Resident bytes of ``root_pid`` and all its descendants; ``None`` without ``/proc``."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            statm = (entry / "statm").read_text()
+        except OSError:  # the process ended between listing and reading
+            continue
+        # The command name may contain spaces and parentheses; fields resume after the last ")".
+        fields = stat[stat.rfind(")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        rss[int(entry.name)] = int(statm.split()[1]) * page
+    total, frontier = 0, [root_pid]
+    while frontier:
+        pid = frontier.pop()
+        total += rss.get(pid, 0)
+        frontier.extend(children.get(pid, ()))
+    return total
+
+
+def _sample_tree_peak(pid: int, stop: threading.Event, peak: list[int | None]) -> None:
+    while not stop.is_set():
+        current = _process_tree_rss(pid)
+        if current is None:
+            return
+        peak[0] = max(peak[0] or 0, current)
+        stop.wait(_SAMPLE_SECONDS)
+
+
+def run_declone(
+    root: Path, cache_dir: Path | None, label: str, python: str = sys.executable
+) -> DecloneRun:
+    """Run ``declone scan ROOT --json`` once and measure wall time and memory."""
+    command = _declone_command(python, root, cache_dir)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err)
+        stop, peak = threading.Event(), [None]
+        sampler = threading.Thread(target=_sample_tree_peak, args=(process.pid, stop, peak))
+        sampler.start()
+        # wait4 rather than Popen.wait: it returns this child's own resource usage, so each
+        # run's peak is its own and not the maximum over every child this script has run.
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stop.set()
+        sampler.join()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read().decode("utf-8", "replace")
+    summary: dict[str, Any] = {}
+    if process.returncode == 0:
+        document = json.loads(stdout)
+        summary = {**document.get("summary", {}), "stats": document.get("stats", {})}
+    tree_peak = peak[0]
+    return DecloneRun(
+        label=label,
+        command=tuple(command),
+        exit_code=process.returncode,
+        seconds=seconds,
+        # Linux reports ru_maxrss in kibibytes.
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        tree_peak_rss_mb=None if tree_peak is None else tree_peak / 2**20,
+        summary=summary,
+        stderr_tail="\n".join(stderr.strip().splitlines()[-5:]),
+    )
+
+
+def compare(root: Path, python: str = sys.executable, work_dir: Path = WORK_DIR) -> Comparison:
+    """Floor, then declone cold on a new, empty cache directory, then warm on the same one.
+
+    The cache directory is this run's own (and removed afterwards), so that two benchmark
+    runs at the same time cannot empty each other's cache between the cold and warm runs.
+    """
+    floor = measure_floor(root)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir = Path(tempfile.mkdtemp(prefix=f"cache-{root.name}-", dir=work_dir))
+    try:
+        cold = run_declone(root, cache_dir, "declone cold", python)
+        warm = run_declone(root, cache_dir, "declone warm", python)
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    return Comparison(floor, cold, warm)
+
+
+# -- the repository ------------------------------------------------------------------------
+
+
+def make_own_work_tree(root: Path) -> None:
+    """Make ``root`` a git work tree of its own.
+
+    ``benchmarks/.work`` is git-ignored in this checkout, and declone lists files the way git
+    does, so without its own repository a tree under it would look empty.
+    """
+    git = shutil.which("git")
+    if git is not None and not (root / ".git").exists():
+        subprocess.run([git, "init", "-q", str(root)], check=True)
+
+
+_MARKER = "generated.json"
+
+
+def _load_generated(root: Path) -> synthrepo.GeneratedRepo | None:
+    marker = root / _MARKER
+    if not marker.is_file():
+        return None
+    recorded = json.loads(marker.read_text(encoding="utf-8"))
+    recorded["root"] = root
+    recorded["variant_copies"] = tuple(recorded["variant_copies"].items())
+    return synthrepo.GeneratedRepo(**recorded)
+
+
+def prepare_synthetic_repo(
+    files: int, seed: int, work_dir: Path = WORK_DIR, regenerate: bool = False
+) -> synthrepo.GeneratedRepo:
+    """Generate the repository, or reuse the one a previous run generated with these inputs.
+
+    The tree is generated under a private name and renamed into place with its record
+    (``generated.json``, not a Python file) inside, so a concurrent run never sees half of it.
+    """
+    root = work_dir / f"synth-v{synthrepo.GENERATOR_VERSION}-files{files}-seed{seed}"
+    if not regenerate and (existing := _load_generated(root)) is not None:
+        return existing
+    staging = work_dir / f".{root.name}.{os.getpid()}"
+    repo = synthrepo.generate(staging, files=files, seed=seed)
+    (staging / _MARKER).write_text(json.dumps(repo.to_json(), indent=2), encoding="utf-8")
+    make_own_work_tree(staging)
+    if root.exists():  # stale, incomplete or to be regenerated: move it aside first
+        retired = work_dir / f".{root.name}.retired.{os.getpid()}"
+        root.rename(retired)
+        shutil.rmtree(retired)
+    staging.rename(root)
+    return replace(repo, root=root)
+
+
+# -- output --------------------------------------------------------------------------------
+
+
+def _mb(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f} MB"
+
+
+def render_table(title: str, comparison: Comparison) -> str:
+    """A plain-text table: one row per measurement, then the targets."""
+    floor = comparison.floor
+    rows: list[tuple[str, float, float, float | None, float | None]] = [
+        ("floor (read + ast.parse, 1 process)", floor.seconds, 1.0, None, None)
+    ]
+    for run in (comparison.cold, comparison.warm):
+        ratio = run.seconds / floor.seconds
+        rows.append((run.label, run.seconds, ratio, run.peak_rss_mb, run.tree_peak_rss_mb))
+    lines = [
+        title,
+        f"{'measure':<38} {'seconds':>9} {'x floor':>8} {'peak RSS':>10} {'tree RSS':>10}",
+    ]
+    for label, seconds, ratio, rss, tree in rows:
+        lines.append(f"{label:<38} {seconds:>9.2f} {ratio:>8.3f} {_mb(rss):>10} {_mb(tree):>10}")
+    verdicts = comparison.verdicts()
+    lines.append(
+        "targets: "
+        + ", ".join(
+            f"{name} <= {TARGETS[name]:g} ({'met' if met else 'MISSED'})"
+            for name, met in verdicts.items()
+        )
+    )
+    summary = comparison.cold.summary
+    if summary:
+        found = ", ".join(f"{key} {value}" for key, value in summary.items() if key != "stats")
+        lines.append(f"declone found: {found}")
+    for run in (comparison.cold, comparison.warm):
+        stats = run.summary.get("stats", {})
+        if stats:
+            lines.append(
+                f"{run.label}: parsed {stats.get('parsed')}, from cache {stats.get('from_cache')}"
+            )
+        if not run.ok:
+            lines.append(f"{run.label} FAILED with exit code {run.exit_code}:\n{run.stderr_tail}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--files", type=int, default=10_000, help="files to generate (10,000)")
+    parser.add_argument("--seed", type=int, default=0, help="generator seed (0)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--regenerate", action="store_true", help="ignore the cached repository")
+    parser.add_argument("--python", default=sys.executable, help="interpreter that runs declone")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    repo = prepare_synthetic_repo(args.files, args.seed, regenerate=args.regenerate)
+    if not args.json:
+        print(
+            f"synthetic repo: {repo.files:,} files, {repo.lines:,} lines, {repo.families} "
+            f"families, {repo.family_copies:,} pasted copies (seed {repo.seed}; ready in "
+            f"{time.perf_counter() - started:.1f} s)",
+            file=sys.stderr,
+        )
+    reason = declone_unavailable_reason(args.python)
+    if reason is not None:
+        floor = measure_floor(repo.root)
+        message = f"declone scan is not available ({reason}); only the floor was measured"
+        if args.json:
+            document = {"repo": repo.to_json(), "floor": asdict(floor), "error": message}
+            print(json.dumps(document, indent=2))
+        else:
+            print(f"floor: {floor.files:,} files in {floor.seconds:.2f} s\n{message}")
+        return 1
+
+    comparison = compare(repo.root, args.python)
+    if args.json:
+        print(json.dumps({"repo": repo.to_json(), **comparison.to_json()}, indent=2))
+    else:
+        title = f"declone scan on {repo.files:,} synthetic files ({repo.lines:,} lines)"
+        print(render_table(title, comparison))
+    return 0 if comparison.cold.ok and comparison.warm.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
