@@ -1,0 +1,134 @@
+"""``declone report`` at a terminal: rich tables of families, runs and measurements."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from declone.report import FamilyStatus, ReportData
+
+__all__ = ["print_report"]
+
+_STATUS_STYLE = {
+    FamilyStatus.OPEN: "red",
+    FamilyStatus.PLANNED: "yellow",
+    FamilyStatus.MIGRATED: "blue",
+    FamilyStatus.GUARDED: "green",
+}
+
+
+def _table(title: str, *columns: str, numeric: tuple[int, ...] = ()) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for position, column in enumerate(columns):
+        table.add_column(column, justify="right" if position in numeric else "left")
+    return table
+
+
+def _optional(value: float | None, fmt: str) -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def print_report(data: ReportData, console: Console, *, max_families: int | None = None) -> None:
+    h = data.headline
+    console.print(
+        f"[bold]{h.families}[/] families, [bold]{h.live_copies}[/] live copies, "
+        f"[bold]{h.duplicated_lines:,}[/] duplicated lines, "
+        f"[bold]{h.warning_sources}[/] helpers make pytest warn"
+    )
+    if h.collection_after is not None:
+        console.print(
+            f"copies {_optional(h.copies_before, '{:,}')} -> {_optional(h.copies_after, '{:,}')}, "
+            f"warnings {_optional(h.warnings_before, '{:,}')} -> "
+            f"{_optional(h.warnings_after, '{:,}')}, collection time "
+            f"{_optional(h.collection_before, '{:.2f}s')} -> "
+            f"{_optional(h.collection_after, '{:.2f}s')}, tests "
+            f"{_optional(h.tests_before, '{:,}')} -> {_optional(h.tests_after, '{:,}')}"
+        )
+    families = data.families if max_families is None else data.families[:max_families]
+    if families:
+        table = _table(
+            "Families",
+            "family",
+            "status",
+            "copies",
+            "variants",
+            "lines",
+            "warnings",
+            "canonical",
+            numeric=(2, 3, 4, 5),
+        )
+        table.columns[0].no_wrap = True  # a family's name is what the reader looks for
+        for family in families:
+            style = _STATUS_STYLE[family.status]
+            warnings = (
+                family.measured_warnings
+                if family.measured_warnings is not None
+                else family.warning_sources
+            )
+            table.add_row(
+                escape(family.name),
+                f"[{style}]{family.status.value}[/]",
+                str(family.copies),
+                str(len(family.variants)),
+                f"{family.duplicated_lines:,}",
+                str(warnings),
+                escape(family.canonical),
+            )
+        console.print(table)
+        if len(families) < len(data.families):
+            console.print(f"… {len(data.families) - len(families)} more families (--all)")
+    else:
+        console.print("No duplicated class families.")
+    if data.runs:
+        table = _table(
+            "Migration runs",
+            "run",
+            "family",
+            "files",
+            "actions",
+            "skipped",
+            "rolled back",
+            "verification",
+            numeric=(2, 4, 5),
+        )
+        for run in data.runs:
+            table.add_row(
+                escape(run.id),
+                escape(run.family),
+                str(len(run.files)),
+                escape(", ".join(f"{a} {n}" for a, n in run.actions.items())),
+                str(len(run.skipped)),
+                str(len(run.rolled_back)),
+                escape(run.verification),
+            )
+        console.print(table)
+        for run in data.runs:
+            for outcome in (*run.skipped, *run.rolled_back):
+                console.print(
+                    f"  {escape(run.id)}: {escape(outcome.path)} {outcome.status}"
+                    + (f": {escape(outcome.reason)}" if outcome.reason else "")
+                )
+    if data.history:
+        table = _table(
+            "Measurement history",
+            "measured",
+            "commit",
+            "collection",
+            "tests",
+            "errors",
+            "warnings",
+            "copies",
+            numeric=(2, 3, 4, 5, 6),
+        )
+        for point in reversed(data.history):
+            table.add_row(
+                escape(point.created_at),
+                escape(point.label),
+                f"{point.collection_seconds:.2f}s",
+                str(point.tests),
+                str(point.errors),
+                str(point.warnings),
+                _optional(point.copies, "{:,}"),
+            )
+        console.print(table)

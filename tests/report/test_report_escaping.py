@@ -1,0 +1,159 @@
+"""Nothing from the scanned repository runs in, or breaks, the HTML report.
+
+The hostile repository puts markup everywhere it can reach the page: file names (``<``,
+``>``, quotes are legal there), a docstring that closes the style element, a source line that
+closes the script element, the git branch, a registered family's name, a journal run, and the
+collection errors and test ids of a real pytest run over those files.
+"""
+
+from __future__ import annotations
+
+import html
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from report_support import HELPER, PYPROJECT, commit, git, measure, write, write_run
+
+from declone.cli import main
+
+HOSTILE_FILE = 'tests/test_"><img src=x onerror=alert(1)>.py'
+QUOTED_FILE = "tests/test_'<script>alert(3)'.py"
+DOCSTRING = "</style><script>alert(1)</script>"
+SOURCE_LINE = 'return "</script><script>alert(2)</script>"'
+BRANCH = 'evil"><script>alert(4)</script>'
+FAMILY_KEY = "<script>alert(5)</script>"
+RUN_REASON = "<img src=x onerror=alert(6)>"
+
+RAW_STRINGS = [
+    '"><img src=x onerror=alert(1)>',
+    "<script>alert(3)",
+    DOCSTRING,
+    "</script><script>alert(2)</script>",
+    BRANCH,
+    FAMILY_KEY,
+    RUN_REASON,
+]
+
+EVIL_COPY = (
+    HELPER.replace('"""Records calls', f'"""{DOCSTRING} Records calls')
+    + f"\n    def evil(self):\n        {SOURCE_LINE}\n"
+)
+
+
+class _Elements(HTMLParser):
+    """Every element and attribute of a page, and whether the parse ends where it began."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str | None]] = []
+        self.open: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes += attrs
+        self._in_script = tag == "script"
+        if tag not in {"meta", "br", "hr", "img", "input", "link"}:  # void elements
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes += attrs
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+        assert self.open, f"</{tag}> closes nothing"
+        assert self.open[-1] == tag, f"</{tag}> closes <{self.open[-1]}>"
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+
+
+@pytest.fixture
+def hostile_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "hostile"
+    root.mkdir()
+    git(root, "init", "-q", "-b", BRANCH)
+    write(
+        root,
+        {
+            ".gitignore": ".declone/\n",
+            "pyproject.toml": PYPROJECT
+            + f'\n[tool.declone.families]\n"{FAMILY_KEY}" = "tests.support:Helper"\n',
+            "tests/__init__.py": "",
+            "tests/test_plain.py": HELPER,
+            "tests/test_other.py": HELPER,
+            QUOTED_FILE: HELPER,
+            HOSTILE_FILE: EVIL_COPY,
+        },
+    )
+    commit(root, "hostile")
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    measure(root, "--save", "baseline")
+    write(root, {"tests/test_more.py": HELPER})
+    measure(root)
+    write_run(
+        root,
+        "run-1",
+        {
+            "family": "TestHelper",
+            "created_at": "2025-01-01T00:00:00+00:00",
+            "canonical": "tests.support:TestHelper",
+            "verification": "<b>passed</b>",
+            "files": [
+                {"path": HOSTILE_FILE, "action": "skip", "status": "skipped", "reason": RUN_REASON},
+                {"path": QUOTED_FILE, "action": "replace", "status": "rolled back"},
+            ],
+        },
+    )
+    return root
+
+
+def test_repo_text_is_escaped_and_the_page_keeps_its_shape(
+    hostile_repo: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "report.html"
+    assert main(["report", "--root", str(hostile_repo), "--html", str(page), "--json"]) == 0
+    text = page.read_text(encoding="utf-8")
+    for raw in RAW_STRINGS:
+        assert raw not in text, raw
+    # The hostile text is there, shown as text: the page did not just leave it out.
+    assert html.escape(HOSTILE_FILE, quote=True) in text
+    assert html.escape(QUOTED_FILE, quote=True) in text
+    assert html.escape(SOURCE_LINE, quote=True) in text
+    assert html.escape(DOCSTRING, quote=True) in text
+    assert html.escape(BRANCH, quote=True) in text
+    assert html.escape(FAMILY_KEY, quote=True) in text
+    assert html.escape(RUN_REASON, quote=True) in text
+
+    elements = _Elements()
+    elements.feed(text)
+    elements.close()
+    assert elements.tags.count("script") == 1
+    assert elements.tags.count("style") == 1
+    assert "img" not in elements.tags
+    assert not [name for name, _ in elements.attributes if name.startswith("on")]
+    assert elements.open == [], "every element that opened was closed, in order"
+    # The one script is ours, byte for byte.
+    from importlib import resources
+
+    ours = resources.files("declone").joinpath("templates", "report.js").read_text("utf-8")
+    assert elements.scripts == [ours]
+
+
+def test_markdown_and_terminal_do_not_pass_markup_through(
+    hostile_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--root", str(hostile_repo), "--markdown", "-"]) == 0
+    markdown = capsys.readouterr().out
+    assert "<script>" not in markdown
+    assert "&lt;script&gt;alert(5)&lt;/script&gt;" in markdown
+    assert main(["report", "--root", str(hostile_repo), "--no-progress"]) == 0
+    terminal = capsys.readouterr().out
+    assert RUN_REASON in terminal  # shown literally, not taken as rich markup
