@@ -31,7 +31,7 @@ from declone.naming import PytestConfig
 
 __all__ = ["CachedStat", "ScanCache", "default_cache_dir"]
 
-_FORMAT = 5
+_FORMAT = 6
 _RACY_NS = 2_000_000_000
 _BATCH = 500
 

@@ -127,7 +127,7 @@ class _Walker:
             class_attributes=(),
             fingerprint=_hash(normalised),
             shape=_hash(normalised.replace(name, "<class>")),
-            statement_hashes=(),
+            statements="",
             statement_count=len(_inner(node)),
             kind=ClassKind.TEST if has_tests else ClassKind.HELPER,
             in_function=in_function,

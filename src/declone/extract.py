@@ -381,7 +381,7 @@ class _ClassCollector:
         fingerprint = _short_hash(header + "\n" + "\n".join(text for _, text in dumps))
         shape_header = header.replace(node.name, "<class>")
         shape = _short_hash(shape_header + "\n" + "\n".join(text for _, text in shape_dumps))
-        statement_hashes = tuple(sorted(_short_hash(text) for _, text in shape_dumps))
+        statements = "".join(sorted(_short_hash(text) for _, text in shape_dumps))
         kind, warns = self._classify(node, methods, decorators, bases, in_function, in_test_class)
         end = node.end_lineno or node.lineno
         start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
@@ -399,7 +399,7 @@ class _ClassCollector:
             class_attributes=_class_attributes(node.body),
             fingerprint=fingerprint,
             shape=shape,
-            statement_hashes=statement_hashes,
+            statements=statements,
             statement_count=_count_statements(node.body),
             kind=kind,
             in_function=in_function,

@@ -25,6 +25,7 @@ from declone.model import (
     FileRecord,
     Variant,
     VariantDiff,
+    split_statements,
 )
 
 __all__ = [
@@ -64,7 +65,7 @@ class Summary(NamedTuple):
     lineno: int
     name: str
     shape: str
-    statement_hashes: tuple[str, ...]
+    statements: str
     statement_count: int
     end_lineno: int
     col: int
@@ -72,6 +73,10 @@ class Summary(NamedTuple):
     fingerprint: str
     in_function: bool
     warns_on_collection: bool
+
+    @property
+    def statement_hashes(self) -> tuple[str, ...]:
+        return split_statements(self.statements)
 
 
 class _Linkable(Protocol):
@@ -114,7 +119,7 @@ def summaries_of(record: FileRecord) -> tuple[Summary, ...]:
             c.lineno,
             c.name,
             c.shape,
-            c.statement_hashes,
+            c.statements,
             c.statement_count,
             c.end_lineno,
             c.col,
@@ -158,7 +163,7 @@ class Linking:
     """Classes grouped into families, before the families are built."""
 
     components: tuple[tuple[int, ...], ...]
-    reasons: dict[int, frozenset[str]]
+    reasons: dict[int, set[str]]
     similar: SimilarPairs
 
 
@@ -200,7 +205,7 @@ def link_classes(
     for index in range(len(items)):
         grouped[links.find(index)].append(index)
     components = tuple(tuple(m) for m in grouped.values() if len(m) >= 2)
-    return Linking(components, {i: frozenset(r) for i, r in reasons.items()}, similar)
+    return Linking(components, reasons, similar)
 
 
 def find_families(classes: Iterable[ClassRecord], options: FamilyOptions) -> tuple[Family, ...]:

@@ -13,6 +13,7 @@ from functools import cached_property
 
 __all__ = [
     "SCHEMA_VERSION",
+    "STATEMENT_HASH_WIDTH",
     "ClassKind",
     "ClassRecord",
     "CommentedCopy",
@@ -25,11 +26,21 @@ __all__ = [
     "ScanIndex",
     "Variant",
     "VariantDiff",
+    "split_statements",
 ]
 
 #: Version of the JSON documents declone writes (``scan --json`` and friends). Bumped on any
 #: incompatible change of field names or meanings.
 SCHEMA_VERSION = 1
+
+
+#: Hex digits of one statement hash in ``ClassRecord.statements``.
+STATEMENT_HASH_WIDTH = 20
+
+
+def split_statements(statements: str) -> tuple[str, ...]:
+    width = STATEMENT_HASH_WIDTH
+    return tuple(statements[i : i + width] for i in range(0, len(statements), width))
 
 
 class ClassKind(enum.StrEnum):
@@ -90,8 +101,9 @@ class ClassRecord:
     #: classes with equal ``shape`` are structural clones under other names.
     shape: str
     #: Hashes of each normalised statement of the body (methods flattened), for near-clone
-    #: similarity. A sorted tuple so that it compares and serialises deterministically.
-    statement_hashes: tuple[str, ...]
+    #: similarity: sorted, each ``STATEMENT_HASH_WIDTH`` hex digits, joined into one string
+    #: (one object instead of dozens keeps the scan cache quick to load).
+    statements: str
     #: Number of statements in the body, docstrings excluded; the size used by ``--min-lines``.
     statement_count: int
     kind: ClassKind
@@ -105,6 +117,10 @@ class ClassRecord:
     #: The class's source lines (decorators included), dedented; used for variant diffs and
     #: extraction. Not part of equality: two records are the same class whatever the layout.
     source: str = field(default="", repr=False, compare=False)
+
+    @property
+    def statement_hashes(self) -> tuple[str, ...]:
+        return split_statements(self.statements)
 
     @property
     def line_count(self) -> int:
