@@ -1,0 +1,60 @@
+"""Small repositories for the plan / migrate / finalize tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from declone.cli import main
+
+#: The helper every small repo in these tests copies around.
+HELPER = '''\
+class {name}:
+    """Records what it is sent."""
+
+    def __init__(self):
+        self.sent = []
+        self.closed = False
+
+    def send(self, message):
+        self.sent.append(message)
+
+    def close(self):
+        self.closed = True
+'''
+
+PYPROJECT = """\
+[tool.pytest.ini_options]
+pythonpath = ["."]
+"""
+
+
+def helper(name: str = "Recorder", extra: str = "") -> str:
+    return HELPER.format(name=name) + extra
+
+
+def module_with_copy(body: str, name: str = "Recorder", extra: str = "", header: str = "") -> str:
+    """A test module with a copy of the helper and ``body`` after it."""
+    return f"{header}{helper(name, extra)}\n\n{body}"
+
+
+USES = """\
+def test_send():
+    r = {name}()
+    r.send(1)
+    assert r.sent == [1]
+"""
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    capsys.readouterr()
+    code = main([*argv, "--json", "--no-cache"])
+    out = capsys.readouterr().out
+    return code, json.loads(out) if out.strip() else {}
+
+
+def actions(document: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """``path -> (action, reason)`` of a plan document."""
+    return {entry["path"]: (entry["action"], entry["reason"]) for entry in document["files"]}
