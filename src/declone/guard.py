@@ -107,6 +107,8 @@ class ImportedName:
     col: int
     module: str
     name: str
+    #: The name the import binds in the file (``as`` name, else ``name``).
+    bound: str = ""
 
 
 _PathFilter = Callable[[str], bool]
@@ -333,7 +335,8 @@ def check_index(
     def wanted(path: str) -> bool:
         return checked is None or path in checked
 
-    copies = list(_registered_copies(index, registry, options, wanted))
+    imports = tuple(imports)
+    copies = list(_registered_copies(index, registry, options, wanted, imports))
     flagged = {(v.path, v.line) for v in copies}
     found = [
         *copies,
@@ -360,9 +363,18 @@ def _canonical_record(index: ScanIndex, family: RegisteredFamily) -> ClassRecord
     return None
 
 
-def _is_subclass_of(cls: ClassRecord, family: RegisteredFamily) -> bool:
-    # ``class Loud(Connection)`` extends the registered class; it is not a copy of it.
-    return any(base.rsplit(".", 1)[-1] in family.names for base in cls.bases)
+def _is_subclass_of(
+    cls: ClassRecord, family: RegisteredFamily, imports: Sequence[ImportedName] = ()
+) -> bool:
+    # ``class Loud(Connection)`` extends the registered class; it is not a copy of it. So
+    # does ``class Connection(_Connection)`` after ``import Connection as _Connection``
+    # from the canonical module: the residual subclass that ``declone migrate`` leaves.
+    bound = {
+        i.bound
+        for i in imports
+        if i.path == cls.path and i.name in family.names and _same_module(i.module, family.module)
+    }
+    return any(base.rsplit(".", 1)[-1] in family.names or base in bound for base in cls.bases)
 
 
 def _registered_copies(
@@ -370,6 +382,7 @@ def _registered_copies(
     registry: Sequence[RegisteredFamily],
     options: CheckOptions,
     wanted: _PathFilter,
+    imports: Sequence[ImportedName] = (),
 ) -> Iterable[Violation]:
     candidates = [c for c in index.classes if wanted(c.path) and c.kind is ClassKind.HELPER]
     if not candidates:
@@ -377,7 +390,7 @@ def _registered_copies(
     for family in registry:
         canonical = _canonical_record(index, family)
         for cls in candidates:
-            if is_canonical_path(cls.path, family.module) or _is_subclass_of(cls, family):
+            if is_canonical_path(cls.path, family.module) or _is_subclass_of(cls, family, imports):
                 continue
             how = _copy_kind(cls, family, canonical, options)
             if how is None:
@@ -531,7 +544,14 @@ def find_imports(path: str, text: str, names: frozenset[str]) -> tuple[ImportedN
         for alias in node.names:
             if alias.name in names:
                 found.append(
-                    ImportedName(path, node.lineno, node.col_offset + 1, module, alias.name)
+                    ImportedName(
+                        path,
+                        node.lineno,
+                        node.col_offset + 1,
+                        module,
+                        alias.name,
+                        alias.asname or alias.name,
+                    )
                 )
     return tuple(found)
 

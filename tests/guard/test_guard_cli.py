@@ -315,3 +315,30 @@ def test_collection_budget_needs_a_saved_baseline(
     assert main(["check", "--root", str(root), "--json", "--collection-budget"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert [(v["path"], v["rule"]) for v in document["violations"]] == [("", "DCL005")]
+
+
+def test_residual_subclass_of_the_canonical_is_not_a_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    canonical = (
+        "class Conn:\n    __test__ = False\n\n    def send(self, item):\n        return item\n"
+    )
+    residual = (
+        "from pkg.canon import Conn as _Conn\n\n\n"
+        "class Conn(_Conn):\n    async def send(self, item):\n        return item\n"
+    )
+    copy = "class Conn:\n    def send(self, item):\n        return item\n"
+    config = 'families = { Conn = "pkg.canon:Conn" }'
+    root = write_repo(
+        tmp_path,
+        {"pkg/__init__.py": "", "pkg/canon.py": canonical, "tests/test_a.py": residual},
+        config=config,
+    )
+    code, document = run_check(capsys, root)
+    assert (code, document.get("violations")) == (0, [])
+    (root / "tests" / "test_b.py").write_text(copy)
+    code, document = run_check(capsys, root, str(root / "tests" / "test_b.py"))
+    assert code == 1
+    assert [(v["path"], v["rule"]) for v in document["violations"]] == [
+        ("tests/test_b.py", "DCL001")
+    ]

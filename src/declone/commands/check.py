@@ -107,9 +107,8 @@ def run(args: argparse.Namespace) -> int:
     options = _check_options(settings)
     baseline_path = _baseline_path(args, settings)
     baseline = _current_baseline(args, baseline_path, index)
-    imports = (
-        _imports(settings.root, index, registry, checked) if options.canonical_imports_only else ()
-    )
+    # Imports tell a residual subclass (``class X(_X)``) from a copy, whatever the options.
+    imports = _imports(settings.root, index, registry, checked)
     violations = guard.check_index(index, registry, baseline, options, imports, checked)
     violations = _unsuppressed(settings.root, violations)
     if args.collection_budget is not None:
