@@ -72,17 +72,7 @@ _SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
     "cache-dir": str,
 }
 #: Keys that other stages read from ``Settings.extra``.
-_OTHER_KEYS = frozenset(
-    {
-        "families",
-        "check",
-        "baseline",
-        "collection-budget",
-        "canonical-imports-only",
-        "report",
-        "measure",
-    }
-)
+_OTHER_KEYS = frozenset({"families", "baseline", "canonical-imports-only"})
 
 
 def load_settings(root: Path) -> Settings:
