@@ -107,7 +107,9 @@ def test_not_live_copies_are_reported_apart(document: dict) -> None:  # type: ig
 def test_document_matches_its_published_schema(document: dict) -> None:  # type: ignore[type-arg]
     import jsonschema
 
-    schema_path = Path(__file__).resolve().parent.parent / "src" / "declone" / "schemas" / "scan.schema.json"
+    schema_path = (
+        Path(__file__).resolve().parent.parent / "src" / "declone" / "schemas" / "scan.schema.json"
+    )
     schema = json.loads(schema_path.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
