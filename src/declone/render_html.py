@@ -288,9 +288,13 @@ def _before_after(ba: BeforeAfter | None) -> str:
     )
 
 
-def _badge(text: str) -> str:
-    known = {s.value for s in FamilyStatus} | {"passed", "regressed", "failed"}
-    css = text if text in known else "other"
+#: Badge styles of verification outcomes: an undone regression is a warning, not a pass.
+_VERIFICATION_BADGE = {"passed": "passed", "regressed": "regressed", "rolled back": "planned"}
+
+
+def _badge(text: str, css: str | None = None) -> str:
+    if css is None:
+        css = text if text in {s.value for s in FamilyStatus} else "other"
     return f'<span class="badge {_e(css)}">{_e(text)}</span>'
 
 
@@ -386,31 +390,67 @@ def _families(families: Sequence[FamilyView]) -> str:
     )
 
 
+def _verification_cell(run: RunView) -> str:
+    verification = run.verification
+    css = _VERIFICATION_BADGE.get(verification.status, "other")
+    cell = _badge(verification.status, css)
+    if verification.checks:
+        cell += (
+            f'<div class="also">{verification.tests_before} → {verification.tests_after} tests'
+            f"{', ' + _e(verification.verified_at) if verification.verified_at else ''}</div>"
+        )
+    return cell
+
+
+def _run_notes(run: RunView) -> list[str]:
+    notes = [
+        f"<li><code>{_e(f.path)}</code>: {_e(f.status)}"
+        + (f", {_e(f.reason)}" if f.reason else "")
+        + "</li>"
+        for f in run.notable
+    ]
+    notes += [
+        f"<li>regression <code>{_e(r.test)}</code>: {_e(r.before or 'absent')} → "
+        f"{_e(r.after or 'absent')}" + (f", {_e(r.message)}" if r.message else "") + "</li>"
+        for r in run.verification.regressions
+    ]
+    notes += [
+        f"<li><code>{_e(path)}</code>: not rolled back, {_e(reason)}</li>"
+        for path, reason in run.verification.refused
+    ]
+    return notes
+
+
+def _run_files(run: RunView) -> str:
+    if not run.files:
+        return ""
+    rows = "".join(
+        f"<li><code>{_e(f.path)}</code>: {_e(f.action)} (batch {f.batch}, {_e(f.status)})</li>"
+        for f in run.files
+    )
+    count = f"{len(run.files)} file{'' if len(run.files) == 1 else 's'}"
+    return f'<details><summary>{count}</summary><ul class="skips">{rows}</ul></details>'
+
+
 def _runs(runs: Sequence[RunView]) -> str:
     if not runs:
         return '<h2>Migration runs</h2><p class="note">No migration runs recorded.</p>'
     rows = []
     for run in runs:
         actions = ", ".join(f"{_e(a)} {n}" for a, n in run.actions.items()) or "–"
-        notes = [
-            f"<li><code>{_e(f.path)}</code>: {_e(f.status)}"
-            + (f", {_e(f.reason)}" if f.reason else "")
-            + "</li>"
-            for f in (*run.skipped, *run.rolled_back)
-        ]
         rows.append(
             f'<tr><td><code>{_e(run.id)}</code><div class="also">{_e(run.created_at)}</div></td>'
             f'<td class="name">{_e(run.family)}<div class="also">{_e(run.canonical)}</div></td>'
             f'<td class="num">{len(run.files)}</td><td>{actions}</td>'
             f'<td class="num">{len(run.skipped)}</td>'
             f'<td class="num">{len(run.rolled_back)}</td>'
-            f"<td>{_badge(run.verification)}</td></tr>"
+            f"<td>{_verification_cell(run)}</td></tr>"
         )
-        if notes:
-            rows.append(
-                f'<tr class="notes"><td></td><td colspan="6"><ul class="skips">'
-                f"{''.join(notes)}</ul></td></tr>"
-            )
+        notes = _run_notes(run)
+        listed = f'<ul class="skips">{"".join(notes)}</ul>' if notes else ""
+        rows.append(
+            f'<tr class="notes"><td></td><td colspan="6">{listed}{_run_files(run)}</td></tr>'
+        )
     head = _head(
         "run",
         "family",
@@ -422,6 +462,13 @@ def _runs(runs: Sequence[RunView]) -> str:
         numeric=(2, 4, 5),
     )
     return f'<h2>Migration runs</h2><div class="panel"><table class="runs">{head}<tbody>{"".join(rows)}</tbody></table></div>'
+
+
+def _journal_problems(problems: Sequence[str]) -> str:
+    if not problems:
+        return ""
+    items = "".join(f"<li>{_e(problem)}</li>" for problem in problems)
+    return f'<p class="note">Runs the journal could not read:</p><ul class="skips">{items}</ul>'
 
 
 def _history(history: Sequence[HistoryPoint]) -> str:
@@ -471,6 +518,7 @@ def render_html(data: ReportData) -> str:
         + _before_after(data.before_after)
         + _families(data.families)
         + _runs(data.runs)
+        + _journal_problems(data.journal_problems)
         + _history(data.history)
         + f"<footer>declone {_e(__version__)} · self-contained report, no network needed</footer>"
     )

@@ -99,10 +99,12 @@ def render_markdown(data: ReportData, *, max_families: int = DEFAULT_MAX_FAMILIE
         skipped = sum(len(run.skipped) for run in data.runs)
         rolled_back = sum(len(run.rolled_back) for run in data.runs)
         last = data.runs[-1]
+        regressions = len(last.verification.regressions)
+        found = f", {regressions} regressions" if regressions else ""
         lines.append(
             f"{len(data.runs)} migration runs: {applied} files migrated, {skipped} skipped, "
             f"{rolled_back} rolled back. Last run `{_cell(last.id)}` ({_cell(last.family)}): "
-            f"{_cell(last.verification)}."
+            f"{_cell(last.verification.status)}{found}."
         )
         lines.append("")
     return "\n".join(lines)

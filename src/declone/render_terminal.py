@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from declone.report import FamilyStatus, ReportData
+from declone.report import FamilyStatus, ReportData, RunView
 
 __all__ = ["print_report"]
 
@@ -16,6 +18,8 @@ _STATUS_STYLE = {
     FamilyStatus.MIGRATED: "blue",
     FamilyStatus.GUARDED: "green",
 }
+
+_VERIFICATION_STYLE = {"passed": "green", "regressed": "red", "rolled back": "yellow"}
 
 
 def _table(title: str, *columns: str, numeric: tuple[int, ...] = ()) -> Table:
@@ -81,34 +85,9 @@ def print_report(data: ReportData, console: Console, *, max_families: int | None
     else:
         console.print("No duplicated class families.")
     if data.runs:
-        table = _table(
-            "Migration runs",
-            "run",
-            "family",
-            "files",
-            "actions",
-            "skipped",
-            "rolled back",
-            "verification",
-            numeric=(2, 4, 5),
-        )
-        for run in data.runs:
-            table.add_row(
-                escape(run.id),
-                escape(run.family),
-                str(len(run.files)),
-                escape(", ".join(f"{a} {n}" for a, n in run.actions.items())),
-                str(len(run.skipped)),
-                str(len(run.rolled_back)),
-                escape(run.verification),
-            )
-        console.print(table)
-        for run in data.runs:
-            for outcome in (*run.skipped, *run.rolled_back):
-                console.print(
-                    f"  {escape(run.id)}: {escape(outcome.path)} {outcome.status}"
-                    + (f": {escape(outcome.reason)}" if outcome.reason else "")
-                )
+        _print_runs(data.runs, console)
+    for problem in data.journal_problems:
+        console.print(f"[yellow]journal:[/] {escape(problem)}")
     if data.history:
         table = _table(
             "Measurement history",
@@ -132,3 +111,52 @@ def print_report(data: ReportData, console: Console, *, max_families: int | None
                 _optional(point.copies, "{:,}"),
             )
         console.print(table)
+
+
+def _verification(run: RunView) -> str:
+    verification = run.verification
+    text = escape(verification.status)
+    if verification.checks:
+        text += f" ({verification.tests_before} -> {verification.tests_after} tests)"
+    return f"[{_VERIFICATION_STYLE.get(verification.status, 'dim')}]{text}[/]"
+
+
+def _print_runs(runs: Sequence[RunView], console: Console) -> None:
+    table = _table(
+        "Migration runs",
+        "run",
+        "family",
+        "canonical",
+        "files",
+        "actions",
+        "skipped",
+        "rolled back",
+        "verification",
+        numeric=(3, 5, 6),
+    )
+    for run in runs:
+        table.add_row(
+            f"{escape(run.id)}\n[dim]{escape(run.created_at)}[/]",
+            escape(run.family),
+            escape(run.canonical),
+            str(len(run.files)),
+            escape(", ".join(f"{a} {n}" for a, n in run.actions.items())),
+            str(len(run.skipped)),
+            str(len(run.rolled_back)),
+            _verification(run),
+        )
+    console.print(table)
+    for run in runs:
+        for outcome in run.notable:
+            console.print(
+                f"  {escape(run.id)}: {escape(outcome.path)} {outcome.status}"
+                + (f": {escape(outcome.reason)}" if outcome.reason else "")
+            )
+        for regression in run.verification.regressions:
+            console.print(
+                f"  {escape(run.id)}: regression {escape(regression.test)} "
+                f"{escape(regression.before or 'absent')} -> {escape(regression.after or 'absent')}"
+                + (f": {escape(regression.message)}" if regression.message else "")
+            )
+        for path, reason in run.verification.refused:
+            console.print(f"  {escape(run.id)}: {escape(path)} not rolled back: {escape(reason)}")

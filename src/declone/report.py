@@ -22,6 +22,7 @@ from declone.registry import RegisteredFamily
 from declone.scanjson import summary_of
 
 __all__ = [
+    "NOT_VERIFIED",
     "BeforeAfter",
     "CopiesSource",
     "FamilyStatus",
@@ -29,10 +30,12 @@ __all__ = [
     "FileOutcome",
     "Headline",
     "HistoryPoint",
+    "Regression",
     "ReportData",
     "ReportInputs",
     "RunView",
     "VariantView",
+    "VerificationView",
     "build_report",
     "describe_diff",
     "report_to_json",
@@ -98,36 +101,79 @@ class FamilyView:
 
 @dataclass(frozen=True)
 class FileOutcome:
-    """What one migration run did to one file."""
+    """One file of a migration run: what the journal wrote, or why the run left it alone."""
 
     path: str
-    #: ``"replace"``, ``"alias"``, ``"residual"``, ``"create"``, ``"skip"``, ...
+    #: As the run recorded it: ``"replace TestX"``, ``"extract TestX; alias Y"``, ...
     action: str
-    #: ``"migrated"``, ``"skipped"``, ``"failed"``, ``"rolled back"``.
+    #: ``"migrated"``, ``"pending"`` (the run stopped mid-batch), ``"rolled back"``,
+    #: ``"skipped"``.
     status: str
     reason: str = ""
+    #: The run's batch that wrote it (0 for a skipped file).
+    batch: int = 0
+
+    @property
+    def verbs(self) -> tuple[str, ...]:
+        """The kinds of edit, one per ``;``-separated action: ``("extract", "alias")``."""
+        return tuple(part.split()[0] for part in self.action.split(";") if part.strip())
+
+
+@dataclass(frozen=True)
+class Regression:
+    """A test that passed on the original tree and not on the migrated one (or vanished)."""
+
+    test: str
+    #: Outcomes as pytest names them; "" when the test did not exist on that side.
+    before: str
+    after: str
+    message: str
+    #: The run's files the regression is pinned to.
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VerificationView:
+    """What ``declone verify`` recorded for a run (all its checks, one per batch, together)."""
+
+    #: ``"passed"``, ``"regressed"``, ``"rolled back"`` (regressed files were undone and the
+    #: rest passed), ``"not verified"``, or ``"unreadable"``.
+    status: str
+    verified_at: str = ""
+    checks: int = 0
+    tests_before: int = 0
+    tests_after: int = 0
+    regressions: tuple[Regression, ...] = ()
+    #: Files verification rolled back because of the regressions.
+    rolled_back: tuple[str, ...] = ()
+    #: ``(path, reason)``: rollbacks the journal refused (nothing of that check was restored).
+    refused: tuple[tuple[str, str], ...] = ()
+    new_collection_errors: int = 0
+    notes: tuple[str, ...] = ()
+
+
+NOT_VERIFIED = VerificationView(status="not verified")
 
 
 @dataclass(frozen=True)
 class RunView:
-    """One migration run as the journal recorded it."""
+    """One migration run as the journal and its verification record tell it."""
 
     id: str
     family: str
     created_at: str
     canonical: str
+    #: Every file the journal wrote, in the order it wrote them.
     files: tuple[FileOutcome, ...]
-    #: ``"passed"``, ``"regressed"``, ``"not verified"``, ...
-    verification: str
+    #: Files the run left alone, with the reason (when the run recorded them).
+    skipped: tuple[FileOutcome, ...] = ()
+    verification: VerificationView = NOT_VERIFIED
 
     @property
     def actions(self) -> dict[str, int]:
-        counts = Counter(f.action for f in self.files if f.status != "skipped")
+        """How many files each kind of edit touched (a file may have several)."""
+        counts = Counter(verb for f in self.files for verb in dict.fromkeys(f.verbs))
         return dict(sorted(counts.items()))
-
-    @property
-    def skipped(self) -> tuple[FileOutcome, ...]:
-        return tuple(f for f in self.files if f.status in {"skipped", "failed"})
 
     @property
     def rolled_back(self) -> tuple[FileOutcome, ...]:
@@ -136,6 +182,16 @@ class RunView:
     @property
     def applied(self) -> tuple[FileOutcome, ...]:
         return tuple(f for f in self.files if f.status == "migrated")
+
+    @property
+    def interrupted(self) -> tuple[FileOutcome, ...]:
+        """Files of a batch the run never finished: each holds its original or migrated bytes."""
+        return tuple(f for f in self.files if f.status == "pending")
+
+    @property
+    def notable(self) -> tuple[FileOutcome, ...]:
+        """The files a reader should look at: skipped, rolled back, interrupted."""
+        return (*self.skipped, *self.rolled_back, *self.interrupted)
 
 
 @dataclass(frozen=True)
@@ -217,6 +273,8 @@ class ReportData:
     #: Oldest first.
     history: tuple[HistoryPoint, ...]
     before_after: BeforeAfter | None
+    #: One message per run directory the journal could not read.
+    journal_problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +286,8 @@ class ReportInputs:
     index: ScanIndex
     registered: tuple[RegisteredFamily, ...]
     runs: tuple[RunView, ...]
+    #: As ``journal.list_runs`` reports them: run directories that cannot be read.
+    journal_problems: tuple[str, ...]
     #: As ``history.list_measurements`` returns them: newest first.
     measurements: tuple[StoredMeasurement, ...]
     baseline_name: str
@@ -444,6 +504,7 @@ def build_report(inputs: ReportInputs) -> ReportData:
         runs=tuple(sorted(inputs.runs, key=lambda run: (run.created_at, run.id))),
         history=history,
         before_after=before_after,
+        journal_problems=inputs.journal_problems,
     )
 
 
@@ -457,6 +518,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _run_document(run: RunView) -> dict[str, Any]:
+    document: dict[str, Any] = _plain(dataclasses.asdict(run))
+    document["actions"] = run.actions
+    document["rolled_back"] = [f.path for f in run.rolled_back]
+    document["verification"]["refused"] = [
+        {"path": path, "reason": reason} for path, reason in run.verification.refused
+    ]
+    return document
+
+
 def report_to_json(data: ReportData) -> dict[str, Any]:
     """The versioned JSON document of ``declone report --json``."""
     document: dict[str, Any] = {
@@ -468,15 +539,8 @@ def report_to_json(data: ReportData) -> dict[str, Any]:
         "generated_at": data.generated_at,
         "headline": _plain(dataclasses.asdict(data.headline)),
         "families": [_plain(dataclasses.asdict(f)) for f in data.families],
-        "runs": [
-            {
-                **_plain(dataclasses.asdict(run)),
-                "actions": run.actions,
-                "skipped": len(run.skipped),
-                "rolled_back": len(run.rolled_back),
-            }
-            for run in data.runs
-        ],
+        "runs": [_run_document(run) for run in data.runs],
+        "journal_problems": list(data.journal_problems),
         "history": [_plain(dataclasses.asdict(p)) for p in data.history],
         "before_after": None,
     }

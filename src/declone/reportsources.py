@@ -1,13 +1,17 @@
 """Read what a report is made of: the scan, the registry, the journal, the history, git.
 
 The one place where ``declone report`` touches the repository. Each source is read through
-its own module's public functions; this module only adapts them into
-:class:`declone.report.ReportInputs`. A missing source (no history yet, no runs, no git) is
-an empty one: a report of a repository that was only scanned is still a report.
+its own module's public functions (runs through :func:`declone.journal.list_runs`); this
+module only adapts them into :class:`declone.report.ReportInputs`. Two records have no
+reader of their own and are read here: a run's ``verification.json`` (written by
+:func:`declone.verify.record_verification`) and the manifest's optional ``skipped`` list. A
+missing source (no history yet, no runs, no git) is an empty one: a report of a repository
+that was only scanned is still a report; an unreadable one becomes a message, not a failure.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -21,13 +25,37 @@ from declone.config import DEFAULT_EXCLUDE, Settings
 from declone.extract import extract_file
 from declone.files import is_backup_name
 from declone.history import StoredMeasurement
+from declone.journal import (
+    RUNS_DIRECTORY,
+    EntryStatus,
+    JournalEntry,
+    JournalError,
+    Run,
+    list_runs,
+)
 from declone.model import FileRecord, ScanIndex
 from declone.registry import read_registry
-from declone.report import FileOutcome, ReportInputs, RunView
+from declone.report import (
+    NOT_VERIFIED,
+    FileOutcome,
+    Regression,
+    ReportInputs,
+    RunView,
+    VerificationView,
+)
 from declone.scan import build_index
 from declone.scanjson import summary_of
+from declone.verify import VERIFICATION_FILE, VERIFICATION_SCHEMA_VERSION
 
-__all__ = ["DEFAULT_BASELINE", "copies_at_commits", "load_inputs", "read_runs"]
+__all__ = [
+    "DEFAULT_BASELINE",
+    "copies_at_commits",
+    "load_inputs",
+    "read_runs",
+    "read_verification",
+    "run_view",
+    "verification_view",
+]
 
 #: The baseline compared with the latest measurement unless ``--baseline`` names another.
 DEFAULT_BASELINE = "baseline"
@@ -46,6 +74,7 @@ def load_inputs(
     root = settings.root
     measurements, baseline = _read_history(root, baseline_name)
     head = _head_commit(root)
+    runs, journal_problems = read_runs(root)
     clean_commits = [
         stored.git.commit for stored in measurements if stored.git and not stored.git.dirty
     ]
@@ -56,7 +85,8 @@ def load_inputs(
         generated_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
         index=index,
         registered=read_registry(settings.families, str(root / "pyproject.toml")),
-        runs=read_runs(root),
+        runs=runs,
+        journal_problems=journal_problems,
         measurements=measurements,
         baseline_name=baseline_name,
         baseline=baseline,
@@ -82,49 +112,159 @@ def _read_history(
 
 # --- the journal -------------------------------------------------------------------------
 
+#: What the report calls each state of a journal entry.
+_ENTRY_STATUS = {
+    EntryStatus.DONE: "migrated",
+    EntryStatus.PENDING: "pending",
+    EntryStatus.ROLLED_BACK: "rolled back",
+}
 
-def read_runs(root: Path) -> tuple[RunView, ...]:
-    """Every migration run recorded under ``.declone/runs/``, oldest first."""
-    import json
-
-    runs_dir = root / ".declone" / "runs"
-    if not runs_dir.is_dir():
-        return ()
-    runs = []
-    for manifest in sorted(runs_dir.glob("*/manifest.json")):
-        try:
-            document = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # a run being written, or damaged: `declone runs` reports those
-        if isinstance(document, dict):
-            runs.append(run_view(manifest.parent.name, document))
-    return tuple(sorted(runs, key=lambda run: (run.created_at, run.id)))
+#: At most this many regressed tests are named in a rolled-back file's reason.
+_NAMED_TESTS = 3
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+def read_runs(root: Path) -> tuple[tuple[RunView, ...], tuple[str, ...]]:
+    """Every migration run of the journal (oldest first) with its verification record, and
+    one message per run directory or record that cannot be read."""
+    try:
+        runs, problems = list_runs(root)
+    except JournalError as exc:  # .declone/runs leads outside the repository
+        return (), (str(exc),)
+    views = []
+    messages = list(problems)
+    for run in runs:
+        verification, problem = read_verification(root, run.id)
+        if problem:
+            messages.append(problem)
+        skipped, problem = _recorded_skips(root, run.id)
+        if problem:
+            messages.append(problem)
+        views.append(run_view(run, verification, skipped))
+    return tuple(sorted(views, key=lambda view: (view.created_at, view.id))), tuple(messages)
 
 
-def run_view(run_id: str, manifest: Mapping[str, Any]) -> RunView:
-    entries = manifest.get("files", [])
+def run_view(
+    run: Run,
+    verification: VerificationView = NOT_VERIFIED,
+    skipped: tuple[FileOutcome, ...] = (),
+) -> RunView:
     files = tuple(
         FileOutcome(
-            path=_text(entry.get("path")),
-            action=_text(entry.get("action")),
-            status=_text(entry.get("status")) or "migrated",
-            reason=_text(entry.get("reason")),
+            path=entry.path,
+            action=entry.action,
+            status=_ENTRY_STATUS[entry.status],
+            reason=_entry_reason(entry, verification),
+            batch=entry.batch,
         )
-        for entry in (entries if isinstance(entries, list) else [])
-        if isinstance(entry, Mapping)
+        for entry in run.entries
     )
     return RunView(
-        id=_text(manifest.get("id")) or run_id,
-        family=_text(manifest.get("family")),
-        created_at=_text(manifest.get("created_at")),
-        canonical=_text(manifest.get("canonical")),
+        id=run.id,
+        family=run.family,
+        created_at=run.created,
+        canonical=run.canonical,
         files=files,
-        verification=_text(manifest.get("verification")) or "not verified",
+        skipped=skipped,
+        verification=verification,
     )
+
+
+def _entry_reason(entry: JournalEntry, verification: VerificationView) -> str:
+    if entry.status is EntryStatus.PENDING:
+        return "the run stopped before its batch finished; `declone rollback` restores it"
+    if entry.status is not EntryStatus.ROLLED_BACK or entry.path not in verification.rolled_back:
+        return ""
+    tests = [r.test for r in verification.regressions if not r.files or entry.path in r.files]
+    named = ", ".join(tests[:_NAMED_TESTS]) + (" ..." if len(tests) > _NAMED_TESTS else "")
+    return f"verification found a regression: {named}" if named else "rolled back by verification"
+
+
+def read_verification(root: Path, run_id: str) -> tuple[VerificationView, str]:
+    """The run's ``verification.json`` (see :mod:`declone.verify`) and a problem message
+    ("" when it is fine or absent; an absent record means the run was not verified)."""
+    path = root / RUNS_DIRECTORY / run_id / VERIFICATION_FILE
+    shown = f"{RUNS_DIRECTORY}/{run_id}/{VERIFICATION_FILE}"
+    try:
+        document = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return NOT_VERIFIED, ""
+    except (OSError, ValueError) as exc:
+        return _UNREADABLE, f"{shown}: unreadable verification record: {exc}"
+    if not isinstance(document, dict) or (
+        document.get("schema_version") != VERIFICATION_SCHEMA_VERSION
+    ):
+        return _UNREADABLE, (
+            f"{shown}: unsupported verification record "
+            f"(schema_version must be {VERIFICATION_SCHEMA_VERSION})"
+        )
+    try:
+        return verification_view(document), ""
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return _UNREADABLE, f"{shown}: malformed verification record: {exc!r}"
+
+
+_UNREADABLE = VerificationView(status="unreadable")
+
+
+def verification_view(document: Mapping[str, Any]) -> VerificationView:
+    """A verification record (``verify.verification_document``) for the report; raises
+    ``KeyError``/``TypeError``/``ValueError`` on a record of the wrong shape."""
+    checks = list(document["checks"])
+    regressions: dict[str, Regression] = {}
+    for check in checks:
+        for comparison in (check, check.get("reverification") or {}):
+            for change in comparison.get("changes", ()):
+                if change["regression"]:
+                    regressions.setdefault(str(change["test"]), _regression(change))
+    return VerificationView(
+        status=str(document["status"]),
+        verified_at=str(document.get("verified_at", "")),
+        checks=len(checks),
+        tests_before=sum(int(check["before"]["tests"]) for check in checks),
+        tests_after=sum(int(check["after"]["tests"]) for check in checks),
+        regressions=tuple(regressions.values()),
+        rolled_back=tuple(
+            dict.fromkeys(str(path) for check in checks for path in check["rolled_back"])
+        ),
+        refused=tuple(
+            (str(item["path"]), str(item["reason"]))
+            for check in checks
+            for item in check["refused"]
+        ),
+        new_collection_errors=sum(len(check["new_collection_errors"]) for check in checks),
+        notes=tuple(dict.fromkeys(str(note) for check in checks for note in check["notes"])),
+    )
+
+
+def _regression(change: Mapping[str, Any]) -> Regression:
+    return Regression(
+        test=str(change["test"]),
+        before=str(change["before"] or ""),
+        after=str(change["after"] or ""),
+        message=str(change.get("message") or ""),
+        files=tuple(str(path) for path in change.get("files", ())),
+    )
+
+
+def _recorded_skips(root: Path, run_id: str) -> tuple[tuple[FileOutcome, ...], str]:
+    """The files the run left alone, from the manifest's optional ``skipped`` list:
+    ``[{"path": ..., "reason": ..., "class": ..., "line": ...}]`` (``class`` and ``line``
+    optional). :func:`declone.journal.load_run` does not model that list, so it is read here;
+    a manifest without it (every run so far) has no skips to show."""
+    manifest = root / RUNS_DIRECTORY / run_id / "manifest.json"
+    try:
+        items = json.loads(manifest.read_bytes()).get("skipped", [])
+        return tuple(_skip(item) for item in items), ""
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        return (), f"{RUNS_DIRECTORY}/{run_id}/manifest.json: malformed skipped list: {exc!r}"
+
+
+def _skip(item: Mapping[str, Any]) -> FileOutcome:
+    line = item.get("line")
+    where = f"{item['path']}:{int(line)}" if line is not None else str(item["path"])
+    name = item.get("class")
+    action = f"skip {name}" if name else "skip"
+    return FileOutcome(path=where, action=action, status="skipped", reason=str(item["reason"]))
 
 
 # --- live copies at past commits ---------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Repositories for the report tests: real git history, real measurements, a journal run.
+"""Repositories for the report tests: real git history, measurements, journal runs, verify.
 
 The history repository is built once per session (measuring runs a real pytest) and copied
 for each test that needs it, so that no test can disturb another.
@@ -10,7 +10,24 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_support import HELPER, PYPROJECT, commit, git, measure, module_source, write, write_run
+from report_support import (
+    AGENT,
+    HELPER,
+    PYPROJECT,
+    JournalRun,
+    commit,
+    git,
+    measure,
+    module_source,
+    record_skips,
+    run_id,
+    verify,
+    write,
+)
+
+HELPER_RUN = run_id(1, "0001")
+AGENT_RUN = run_id(2, "0002")
+SKIP_REASON = "name rebound in the file"
 
 
 @pytest.fixture(scope="session")
@@ -18,10 +35,13 @@ def history_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A repo whose ``TestHelper`` copies are migrated to ``tests/support.py`` step by step.
 
     Commit 1 has three copies (the ``baseline`` measurement: 3 collection warnings, 6 live
-    copies with ``MockAgent``'s); commit 2 migrates two of them; the working tree migrates
-    the last one (measured uncommitted). Every measurement runs the real pytest. The journal
-    holds a migration run for ``TestHelper`` and an undone one for ``MockAgent``, and
-    ``OldWidget`` is registered though no copy of it is left.
+    copies with ``MockAgent``'s). A journal run for ``TestHelper`` extracts the canonical and
+    migrates two copies (committed, measured), then the last one (measured uncommitted), and
+    a real ``declone verify`` passes it. A second run replaces ``MockAgent`` in
+    ``tests/test_a.py`` by an import of a module that does not exist: ``declone verify
+    --rollback-on-regression`` finds the regression and rolls the file back. ``OldWidget``
+    is registered though no copy of it is left. Every measurement and verification runs the
+    real pytest.
     """
     root = tmp_path_factory.mktemp("history") / "repo"
     root.mkdir()
@@ -41,13 +61,13 @@ def history_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         commit(root, "three copies")
         measure(root, "--save", "baseline")
-        write(
-            root,
+        helper_run = JournalRun(root, "TestHelper", "tests.support:TestHelper", HELPER_RUN)
+        helper_run.apply(
             {
-                "tests/support.py": HELPER + "\n    __test__ = False\n",
-                "tests/test_b.py": module_source(1, None),
-                "tests/test_c.py": module_source(2, None),
-            },
+                "tests/support.py": ("extract TestHelper", HELPER + "\n    __test__ = False\n"),
+                "tests/test_b.py": ("replace TestHelper", module_source(1, None)),
+                "tests/test_c.py": ("replace TestHelper", module_source(2, None)),
+            }
         )
         commit(root, "two copies migrated")
         measure(root)
@@ -59,46 +79,18 @@ def history_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             },
         )
         commit(root, "register a family that is gone from the tree")
-        write(root, {"tests/test_a.py": module_source(0, None)})
+        helper_run.apply({"tests/test_a.py": ("replace TestHelper", module_source(0, None))})
         measure(root)
-    write_run(
-        root,
-        "20250101-120000-testhelper",
-        {
-            "family": "TestHelper",
-            "created_at": "2025-01-01T12:00:00+00:00",
-            "canonical": "tests.support:TestHelper",
-            "verification": "passed",
-            "files": [
-                {"path": "tests/test_c.py", "action": "replace", "status": "migrated"},
-                {"path": "tests/test_b.py", "action": "replace", "status": "migrated"},
-                {
-                    "path": "tests/test_x.py",
-                    "action": "skip",
-                    "status": "skipped",
-                    "reason": "name rebound in the file",
-                },
-            ],
-        },
-    )
-    write_run(
-        root,
-        "20250102-090000-mockagent",
-        {
-            "family": "MockAgent",
-            "created_at": "2025-01-02T09:00:00+00:00",
-            "canonical": "tests.agents:MockAgent",
-            "verification": "regressed",
-            "files": [
-                {
-                    "path": "tests/test_a.py",
-                    "action": "replace",
-                    "status": "rolled back",
-                    "reason": "test_agent_0 regressed",
-                }
-            ],
-        },
-    )
+        assert verify(root, HELPER_RUN) == 0
+        record_skips(
+            root,
+            HELPER_RUN,
+            [{"path": "tests/test_x.py", "line": 3, "class": "TestHelper", "reason": SKIP_REASON}],
+        )
+        agent_run = JournalRun(root, "MockAgent", "tests.agents:MockAgent", AGENT_RUN)
+        migrated = module_source(0, None).replace(AGENT, "from tests.agents import MockAgent\n")
+        agent_run.apply({"tests/test_a.py": ("replace MockAgent", migrated)})
+        assert verify(root, AGENT_RUN, "--rollback-on-regression") == 1
     return root
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from declone.cli import main
+from declone.journal import FileChange as JournalChange
+from declone.journal import apply_changes, new_run_id, start_run
 
 HELPER = '''\
 class TestHelper:
@@ -79,13 +82,53 @@ def measure(root: Path, *extra: str) -> None:
     assert main(["measure", "--root", str(root), *extra]) == 0
 
 
-def write_run(root: Path, run_id: str, manifest: Mapping[str, object]) -> Path:
-    """A journal run directory with its manifest, as ``declone migrate`` leaves it."""
-    run_dir = root / ".declone" / "runs" / run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path = run_dir / "manifest.json"
-    path.write_text(json.dumps({"id": run_id, **manifest}), encoding="utf-8")
-    return path
+class JournalRun:
+    """A migration run written through the real journal, batch by batch, as migrate does."""
+
+    def __init__(self, root: Path, family: str, canonical: str, run_id: str) -> None:
+        self.root = root
+        self.run = start_run(root, family, canonical, run_id=run_id)
+        self.batches = 0
+
+    @property
+    def id(self) -> str:
+        return self.run.id
+
+    def apply(self, files: Mapping[str, tuple[str, str]]) -> None:
+        """One batch: ``{path: (action, new text)}``; a path that does not exist is created."""
+        changes = []
+        for path, (action, text) in files.items():
+            target = self.root / path
+            new_file = not target.exists()
+            if new_file:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            before = b"" if new_file else target.read_bytes()
+            changes.append(JournalChange(path, before, text.encode(), action, new_file=new_file))
+        self.batches += 1
+        self.run, outcomes = apply_changes(self.root, self.run, changes, self.batches)
+        assert [o.status for o in outcomes] == ["written"] * len(changes), outcomes
+
+
+def run_id(day: int, suffix: str) -> str:
+    return new_run_id(datetime(2025, 1, day, 12, tzinfo=UTC), suffix)
+
+
+def verify(root: Path, run: str, *extra: str) -> int:
+    """A real ``declone verify`` of the run; it records ``verification.json``."""
+    return main(["verify", run, "--root", str(root), "--jobs", "1", *extra])
+
+
+def record_skips(root: Path, run: str, skips: Sequence[Mapping[str, object]]) -> None:
+    """Add the ``skipped`` list the report reads to a run's manifest.
+
+    The journal does not record the files a run leaves alone yet; this is the field the
+    report reads when it does (``[{"path", "reason", "class"?, "line"?}]``). Added after the
+    journal's last write of the run, since the journal rewrites the manifest from its records.
+    """
+    manifest = root / ".declone" / "runs" / run / "manifest.json"
+    document = json.loads(manifest.read_text(encoding="utf-8"))
+    document["skipped"] = list(skips)
+    manifest.write_text(json.dumps(document), encoding="utf-8")
 
 
 PYPROJECT = """\

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import stat
+import sys
 import webbrowser
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from conftest import AGENT_RUN, HELPER_RUN
 from declone.cli import main
+from declone.pytestrun import ItemOutcome, Outcome
 from declone.render_markdown import render_markdown
 from declone.report import FamilyStatus, FamilyView, ReportData
+from declone.verify import Verification, VerifyOutcome, compare_outcomes, record_verification
 
 
 def test_terminal_tables(history_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -23,8 +28,12 @@ def test_terminal_tables(history_repo: Path, capsys: pytest.CaptureFixture[str])
         assert title in out
     assert "planned" in out
     assert "guarded" in out
-    assert "tests/test_x.py skipped: name rebound in the file" in out
-    assert "tests/test_a.py rolled back: test_agent_0 regressed" in out
+    assert "extract 1, replace 3" in out
+    assert "passed (6 -> 6 tests)" in out
+    assert "rolled back (2 -> 0 tests)" in out
+    assert f"{HELPER_RUN}: tests/test_x.py:3 skipped: name rebound in the file" in out
+    assert f"{AGENT_RUN}: tests/test_a.py rolled back: verification found a regression" in out
+    assert f"{AGENT_RUN}: regression tests/test_a.py::test_agent_0 passed -> absent" in out
 
 
 def test_json(history_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -34,6 +43,7 @@ def test_json(history_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert document["schema_version"] == 1
     assert document["headline"]["warnings_after"] == 0
     assert len(document["history"]) == 3
+    assert [run["verification"]["status"] for run in document["runs"]] == ["passed", "rolled back"]
 
 
 def test_markdown_to_stdout_and_files(
@@ -45,6 +55,10 @@ def test_markdown_to_stdout_and_files(
     assert "| live copies | 6 | 3 |" in out
     assert "| pytest warnings | 3 | 0 |" in out
     assert "| MockAgent | planned | 3 |" in out
+    assert (
+        "2 migration runs: 4 files migrated, 1 skipped, 1 rolled back. "
+        f"Last run `{AGENT_RUN}` (MockAgent): rolled back, 2 regressions." in out
+    )
     target = tmp_path / "out" / "report.md"
     html = tmp_path / "out" / "report.html"
     code = main(
@@ -149,3 +163,42 @@ def test_markdown_caps_the_families_and_keeps_cells_intact(plain_repo: Path) -> 
     assert row.count(" | ") == 5  # the | in the name did not open a new cell
     assert "<b>" not in hostile
     assert "\\`" in row
+
+
+def test_a_refused_rollback_and_an_unreadable_run_are_shown(
+    history_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What `declone verify --rollback-on-regression` records when the journal refuses the
+    # rollback (the file was edited since the run): the regression stays, nothing restored.
+    test_id = "tests/test_c.py::test_record_2"
+    before = {test_id: ItemOutcome(test_id, Outcome.PASSED, 0.01)}
+    after = {test_id: ItemOutcome(test_id, Outcome.FAILED, 0.01, "AssertionError: 2 != 1")}
+    verification = Verification(
+        run_id=HELPER_RUN,
+        files=("tests/test_c.py",),
+        targets=("tests/test_c.py",),
+        python=sys.executable,
+        before=before,
+        after=after,
+        changes=tuple(
+            replace(change, files=("tests/test_c.py",))
+            for change in compare_outcomes(before, after)
+        ),
+    )
+    refusal = ("tests/test_c.py", "tests/test_c.py: changed since run")
+    record_verification(history_repo, HELPER_RUN, [VerifyOutcome(verification, refused=(refusal,))])
+    broken = history_repo / ".declone" / "runs" / "20250103T000000Z-dead"
+    broken.mkdir()
+    (broken / "manifest.json").write_text('{"schema_version": 99}', encoding="utf-8")
+
+    page = tmp_path / "report.html"
+    assert main(["report", "--root", str(history_repo), "--html", str(page), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "regressed (1 -> 1 tests)" in out
+    assert f"{HELPER_RUN}: regression {test_id} passed -> failed: AssertionError: 2 != 1" in out
+    assert f"{HELPER_RUN}: tests/test_c.py not rolled back: tests/test_c.py: changed" in out
+    assert "journal: .declone/runs/20250103T000000Z-dead/manifest.json: unsupported" in out
+    text = page.read_text(encoding="utf-8")
+    assert '<span class="badge regressed">regressed</span>' in text
+    assert "not rolled back, tests/test_c.py: changed since run" in text
+    assert "Runs the journal could not read" in text

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import pytest
-from report_support import HELPER, commit, git, write
+from report_support import HELPER, commit, git, record_skips, write
 
+from conftest import AGENT_RUN, HELPER_RUN, SKIP_REASON
 from declone.config import load_settings
+from declone.journal import EntryStatus, JournalEntry, Run, rollback
 from declone.model import VariantDiff
 from declone.report import (
     CopiesSource,
@@ -60,12 +63,14 @@ def test_history_counts_copies_per_commit_and_in_the_working_tree(history_repo: 
 
 def test_family_statuses(history_repo: Path) -> None:
     families = {f.name: f for f in _report(history_repo).families}
-    assert families["MockAgent"].status is FamilyStatus.PLANNED  # its only run was undone
+    # Its only run was rolled back by verification: a canonical was chosen, nothing applied.
+    assert families["MockAgent"].status is FamilyStatus.PLANNED
     assert families["MockAgent"].copies == 3
-    assert families["MockAgent"].runs == ("20250102-090000-mockagent",)
+    assert families["MockAgent"].runs == (AGENT_RUN,)
     # TestHelper has one copy left (the canonical): no longer a family, but migrated.
     helper = families["TestHelper"]
     assert (helper.status, helper.copies, helper.variants) == (FamilyStatus.MIGRATED, 0, ())
+    assert helper.runs == (HELPER_RUN,)
     assert helper.measured_warnings == 0
     widget = families["OldWidget"]
     assert (widget.status, widget.canonical) == (FamilyStatus.GUARDED, "tests.widgets:OldWidget")
@@ -81,33 +86,111 @@ def test_a_registered_family_with_copies_is_guarded(history_repo: Path) -> None:
     assert (family.status, family.copies) == (FamilyStatus.GUARDED, 3)
 
 
-def test_runs_are_read_from_the_journal(history_repo: Path) -> None:
-    runs = read_runs(history_repo)
-    assert [r.id for r in runs] == ["20250101-120000-testhelper", "20250102-090000-mockagent"]
-    first, second = runs
-    assert first.actions == {"replace": 2}
-    assert [(f.path, f.reason) for f in first.skipped] == [
-        ("tests/test_x.py", "name rebound in the file")
+def test_runs_are_read_from_the_journal_with_their_verification(history_repo: Path) -> None:
+    runs, problems = read_runs(history_repo)
+    assert problems == ()
+    assert [r.id for r in runs] == [HELPER_RUN, AGENT_RUN]
+    helper, agent = runs
+    assert (helper.family, helper.canonical) == ("TestHelper", "tests.support:TestHelper")
+    assert helper.created_at.endswith("+00:00")
+    assert [(f.path, f.action, f.batch, f.status) for f in helper.files] == [
+        ("tests/support.py", "extract TestHelper", 1, "migrated"),
+        ("tests/test_b.py", "replace TestHelper", 1, "migrated"),
+        ("tests/test_c.py", "replace TestHelper", 1, "migrated"),
+        ("tests/test_a.py", "replace TestHelper", 2, "migrated"),
     ]
-    assert first.verification == "passed"
-    assert [f.path for f in second.rolled_back] == ["tests/test_a.py"]
-    assert second.applied == ()
+    assert helper.actions == {"extract": 1, "replace": 3}
+    assert [(f.path, f.action, f.reason) for f in helper.skipped] == [
+        ("tests/test_x.py:3", "skip TestHelper", SKIP_REASON)
+    ]
+    passed = helper.verification
+    assert (passed.status, passed.checks, passed.regressions) == ("passed", 1, ())
+    assert (passed.tests_before, passed.tests_after) == (6, 6)
+    assert passed.verified_at.endswith("Z")
+
+    # MockAgent: the import of a missing module lost both tests of the file; verification
+    # rolled the file back and the re-verification passed.
+    verification = agent.verification
+    assert verification.status == "rolled back"
+    assert verification.rolled_back == ("tests/test_a.py",)
+    assert verification.new_collection_errors == 1
+    assert [(r.test, r.before, r.after, r.files) for r in verification.regressions] == [
+        ("tests/test_a.py::test_agent_0", "passed", "", ("tests/test_a.py",)),
+        ("tests/test_a.py::test_record_0", "passed", "", ("tests/test_a.py",)),
+    ]
+    assert agent.applied == ()
+    [rolled_back] = agent.rolled_back
+    assert rolled_back.path == "tests/test_a.py"
+    assert rolled_back.reason == (
+        "verification found a regression: "
+        "tests/test_a.py::test_agent_0, tests/test_a.py::test_record_0"
+    )
+    assert agent.notable == (rolled_back,)
 
 
-def test_a_damaged_manifest_is_left_out(history_repo: Path) -> None:
-    broken = history_repo / ".declone" / "runs" / "broken"
-    broken.mkdir()
-    (broken / "manifest.json").write_text("{not json", encoding="utf-8")
-    (history_repo / ".declone" / "runs" / "list").mkdir()
-    (history_repo / ".declone" / "runs" / "list" / "manifest.json").write_text("[]")
-    assert len(read_runs(history_repo)) == 2
+def test_a_rollback_by_hand_shows_without_a_verification_reason(history_repo: Path) -> None:
+    result = rollback(history_repo, HELPER_RUN, ["tests/test_c.py"])
+    assert result.restored == ("tests/test_c.py",)
+    helper = read_runs(history_repo)[0][0]
+    assert [(f.path, f.status, f.reason) for f in helper.rolled_back] == [
+        ("tests/test_c.py", "rolled back", "")
+    ]
+    assert len(helper.applied) == 3
+    family = next(f for f in _report(history_repo).families if f.name == "TestHelper")
+    assert family.status is FamilyStatus.MIGRATED  # three files still hold migrated bytes
 
 
-def test_run_view_tolerates_missing_fields() -> None:
-    run = run_view("r1", {"files": [{"path": "a.py"}, "junk"], "verification": 3})
-    assert (run.id, run.family, run.verification) == ("r1", "", "not verified")
-    assert [(f.path, f.status) for f in run.files] == [("a.py", "migrated")]
-    assert run_view("r2", {"files": "nope"}).files == ()
+def test_unreadable_runs_and_records_are_reported_not_fatal(history_repo: Path) -> None:
+    runs_dir = history_repo / ".declone" / "runs"
+    (runs_dir / "broken").mkdir()
+    (runs_dir / "broken" / "manifest.json").write_text("{not json", encoding="utf-8")
+    (runs_dir / HELPER_RUN / "verification.json").write_text("[]", encoding="utf-8")
+    record = runs_dir / AGENT_RUN / "verification.json"
+    document = json.loads(record.read_text(encoding="utf-8"))
+    del document["checks"][0]["rolled_back"]
+    record.write_text(json.dumps(document), encoding="utf-8")
+    data = _report(history_repo)
+    assert [(r.id, r.verification.status) for r in data.runs] == [
+        (HELPER_RUN, "unreadable"),
+        (AGENT_RUN, "unreadable"),
+    ]
+    problems = data.journal_problems
+    assert len(problems) == 3
+    assert "broken/manifest.json: unreadable manifest" in problems[0]
+    assert f"{HELPER_RUN}/verification.json: unsupported verification record" in problems[1]
+    assert f"{AGENT_RUN}/verification.json: malformed verification record" in problems[2]
+    (record).write_bytes(b"\xff")
+    assert "unreadable verification record" in read_runs(history_repo)[1][-1]
+
+
+def test_a_malformed_skipped_list_is_reported(history_repo: Path) -> None:
+    record_skips(history_repo, HELPER_RUN, [{"reason": "no path"}])
+    runs, problems = read_runs(history_repo)
+    assert runs[0].skipped == ()
+    assert problems == (
+        f".declone/runs/{HELPER_RUN}/manifest.json: malformed skipped list: KeyError('path')",
+    )
+
+
+def test_a_runs_folder_leading_outside_the_repository(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / ".declone").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (root / ".declone" / "runs").symlink_to(tmp_path / "elsewhere")
+    runs, problems = read_runs(root)
+    assert runs == ()
+    assert "outside the repository" in problems[0]
+
+
+def test_an_interrupted_batch_is_pending_and_not_applied() -> None:
+    # What the journal holds after a kill between writing a batch's entries and finishing it.
+    entry = JournalEntry("a.py", "0" * 64, "1" * 64, "replace A; alias B", 1, EntryStatus.PENDING)
+    view = run_view(Run("r1", "2025-01-01T00:00:00+00:00", "A", "m:A", (entry,)))
+    assert view.applied == ()
+    assert [(f.status, f.verbs) for f in view.interrupted] == [("pending", ("replace", "alias"))]
+    assert "stopped before its batch finished" in view.interrupted[0].reason
+    assert view.actions == {"alias": 1, "replace": 1}
+    assert view.verification.status == "not verified"
 
 
 def test_before_after_details(history_repo: Path) -> None:
@@ -183,7 +266,6 @@ def test_describe_diff_lists_every_kind_of_difference() -> None:
 
 
 def test_json_document_is_versioned_and_plain(history_repo: Path, plain_repo: Path) -> None:
-    import json
     from importlib import resources
 
     import jsonschema
@@ -193,8 +275,14 @@ def test_json_document_is_versioned_and_plain(history_repo: Path, plain_repo: Pa
     assert document["command"] == "report"
     assert document["headline"]["copies_before"] == 6
     assert {f["status"] for f in document["families"]} == {"planned", "guarded", "migrated"}
-    assert document["runs"][0]["actions"] == {"replace": 2}
-    assert document["runs"][1]["rolled_back"] == 1
+    assert [run["id"] for run in document["runs"]] == [HELPER_RUN, AGENT_RUN]
+    assert document["runs"][0]["actions"] == {"extract": 1, "replace": 3}
+    assert document["runs"][0]["skipped"][0]["reason"] == SKIP_REASON
+    assert document["runs"][1]["rolled_back"] == ["tests/test_a.py"]
+    verification = document["runs"][1]["verification"]
+    assert (verification["status"], verification["refused"]) == ("rolled back", [])
+    assert verification["regressions"][0]["test"] == "tests/test_a.py::test_agent_0"
+    assert document["journal_problems"] == []
     assert document["history"][-1]["copies_source"] == "working tree"
     assert document["before_after"]["time_ratio"] > 0
     assert {"category": "PytestCollectionWarning", "before": 3, "after": 0} in document[

@@ -3,19 +3,25 @@
 The hostile repository puts markup everywhere it can reach the page: file names (``<``,
 ``>``, quotes are legal there), a docstring that closes the style element, a source line that
 closes the script element, the git branch, a registered family's name, a journal run, and the
-collection errors and test ids of a real pytest run over those files.
+collection errors and test ids of a real pytest run over those files, and a journal run over
+them whose verification record names a regressed test and its failure message.
 """
 
 from __future__ import annotations
 
 import html
+import sys
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from report_support import HELPER, PYPROJECT, commit, git, measure, write, write_run
+from report_support import HELPER, PYPROJECT, JournalRun, commit, git, measure, record_skips, write
 
 from declone.cli import main
+from declone.journal import rollback
+from declone.pytestrun import ItemOutcome, Outcome
+from declone.verify import Verification, VerifyOutcome, compare_outcomes, record_verification
 
 HOSTILE_FILE = 'tests/test_"><img src=x onerror=alert(1)>.py'
 QUOTED_FILE = "tests/test_'<script>alert(3)'.py"
@@ -98,20 +104,29 @@ def hostile_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     measure(root, "--save", "baseline")
     write(root, {"tests/test_more.py": HELPER})
     measure(root)
-    write_run(
-        root,
-        "run-1",
-        {
-            "family": "TestHelper",
-            "created_at": "2025-01-01T00:00:00+00:00",
-            "canonical": "tests.support:TestHelper",
-            "verification": "<b>passed</b>",
-            "files": [
-                {"path": HOSTILE_FILE, "action": "skip", "status": "skipped", "reason": RUN_REASON},
-                {"path": QUOTED_FILE, "action": "replace", "status": "rolled back"},
-            ],
-        },
+    # A real journal run over the hostile files; one is rolled back after a regression whose
+    # message (from the test run) and test id carry markup.
+    run = JournalRun(root, "TestHelper", "tests.support:TestHelper", "20250101T000000Z-0001")
+    migrated = "from tests.support import TestHelper\n"
+    run.apply({"tests/test_plain.py": ("replace TestHelper", migrated)})
+    run.apply({QUOTED_FILE: ("replace TestHelper", migrated)})
+    assert rollback(root, run.id, [QUOTED_FILE]).restored == (QUOTED_FILE,)
+    test_id = f"{QUOTED_FILE}::test_it"
+    before = {test_id: ItemOutcome(test_id, Outcome.PASSED, 0.01)}
+    after = {test_id: ItemOutcome(test_id, Outcome.FAILED, 0.01, RUN_REASON)}
+    verification = Verification(
+        run_id=run.id,
+        files=("tests/test_plain.py", QUOTED_FILE),
+        targets=(QUOTED_FILE,),
+        python=sys.executable,
+        before=before,
+        after=after,
+        changes=tuple(
+            replace(change, files=(QUOTED_FILE,)) for change in compare_outcomes(before, after)
+        ),
     )
+    record_verification(root, run.id, [VerifyOutcome(verification, rolled_back=(QUOTED_FILE,))])
+    record_skips(root, run.id, [{"path": HOSTILE_FILE, "reason": RUN_REASON}])
     return root
 
 
@@ -131,6 +146,7 @@ def test_repo_text_is_escaped_and_the_page_keeps_its_shape(
     assert html.escape(BRANCH, quote=True) in text
     assert html.escape(FAMILY_KEY, quote=True) in text
     assert html.escape(RUN_REASON, quote=True) in text
+    assert html.escape(f"{QUOTED_FILE}::test_it", quote=True) in text
 
     elements = _Elements()
     elements.feed(text)
