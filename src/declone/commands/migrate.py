@@ -2,7 +2,8 @@
 
 Plans like ``declone plan`` (same options), rewrites every planned file in memory, then
 writes them through the journal batch by batch: ``--dry-run`` prints the diff instead.
-Running the same migration again changes nothing.
+Running the same migration again changes nothing. ``--verify`` proves each batch with the
+repository's own tests and rolls back the files behind a regression before the next batch.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from declone.errors import DecloneError, ExitCode
 
 if TYPE_CHECKING:
+    from declone.batchverify import BatchCheck
     from declone.commands.plan import PreparedPlan
     from declone.migration import FileChange
     from declone.output import ProgressTask
@@ -60,7 +62,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="record the family in [tool.declone.families] so that `declone check` guards it",
     )
+    _add_verify_options(parser)
     parser.add_argument("--json", action="store_true", help="print the run as JSON")
+
+
+def _add_verify_options(parser: argparse.ArgumentParser) -> None:
+    from declone.commands.verify import parse_jobs
+
+    group = parser.add_argument_group("verification")
+    group.add_argument(
+        "--verify",
+        action="store_true",
+        help="after each batch, compare its tests (run with --python) on the original and the "
+        "migrated files; roll back the files behind a regression and go on (exit 1)",
+    )
+    group.add_argument(
+        "--guard-tests",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="with --verify: tests that run for every batch, whatever it touched",
+    )
+    group.add_argument(
+        "--test-jobs",
+        type=parse_jobs,
+        metavar="N",
+        help="with --verify: pytest-xdist processes per run, or 'auto' (default: auto when "
+        "the target has pytest-xdist, one process otherwise)",
+    )
+    group.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        metavar="S",
+        help="with --verify: stop a test run after S seconds (exit 4)",
+    )
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a positive number of seconds")
+    return seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +161,32 @@ class JournalWriter:
         self.run, outcomes = apply_changes(self.root, self.run, entries, batch)
         return tuple((o.path, o.reason or o.status) for o in outcomes if o.status != "written")
 
+    def written(self, batch: Batch) -> tuple[str, ...]:
+        """The paths of ``batch`` that the journal wrote and that are not rolled back."""
+        from declone.journal import EntryStatus
+
+        done = {
+            entry.path
+            for entry in self.run.entries
+            if entry.batch == batch.number and entry.status is EntryStatus.DONE
+        }
+        return tuple(path for path in batch.paths if path in done)
+
+    def is_rolled_back(self, path: str) -> bool:
+        from declone.journal import EntryStatus
+
+        return any(
+            entry.path == path and entry.status is EntryStatus.ROLLED_BACK
+            for entry in self.run.entries
+        )
+
     def rollback(self, paths: Sequence[str]) -> None:
-        from declone.journal import JournalError, rollback
+        from declone.journal import JournalError, load_run, rollback
 
         try:
             result = rollback(self.root, self.run.id, list(paths))
+            # The journal wrote the new statuses; the next batch's manifest must keep them.
+            self.run = load_run(self.root, self.run.id)
         except JournalError as exc:
             raise DecloneError(str(exc), ExitCode.REFUSED) from None
         if result.refused:
@@ -226,8 +292,10 @@ def apply_batches(
         rolled_back: tuple[str, ...] = ()
         if after_batch is not None:
             rolled_back = tuple(p for p in after_batch(batch) if p not in not_written)
-            if rolled_back:
-                writer.rollback(rolled_back)
+            # The callback may have rolled some back itself (to verify the rest again).
+            pending = [path for path in rolled_back if not writer.is_rolled_back(path)]
+            if pending:
+                writer.rollback(pending)
         written = tuple(p for p in batch.paths if p not in rolled_back and p not in not_written)
         commit = ""
         if commit_message is not None and written:
@@ -245,6 +313,7 @@ def run(args: argparse.Namespace) -> int:
         raise DecloneError("--batch-size must be at least 1", ExitCode.USAGE)
     if args.max_files is not None and args.max_files < 1:
         raise DecloneError("--max-files must be at least 1", ExitCode.USAGE)
+    _check_verify_options(args)
     prepared = prepare_plan(args, show_progress=not (args.json or args.no_progress))
     root = prepared.settings.root
     if prepared.plan is None:
@@ -283,6 +352,8 @@ def run(args: argparse.Namespace) -> int:
                 f"({shown}); commit or stash them, or pass --allow-dirty",
                 ExitCode.REFUSED,
             )
+    if args.verify:
+        _check_guard_tests(root, args.guard_tests)
     plan = prepared.plan
     writer = open_writer(root, plan.family, plan.canonical.reference)
     batches = _batches(selection.to_write, args.batch_size)
@@ -290,15 +361,125 @@ def run(args: argparse.Namespace) -> int:
         (lambda batch: _commit_message(prepared, batch, len(batches))) if args.commit else None
     )
     enabled = not (args.json or args.no_progress)
-    with output.progress("migrating", len(selection.to_write), enabled=enabled) as bar:
-        outcomes = apply_batches(root, writer, batches, bar=bar, commit_message=message)
+    checks: list[BatchCheck] = []
+    verifier = _verifier(root, writer, args, checks, len(batches)) if args.verify else None
+    try:
+        with output.progress("migrating", len(selection.to_write), enabled=enabled) as bar:
+            outcomes = apply_batches(
+                root, writer, batches, bar=bar, after_batch=verifier, commit_message=message
+            )
+    except DecloneError as exc:
+        if not checks:
+            raise
+        raise DecloneError(
+            f"{exc.message} (the batches verified before it stay migrated, see "
+            f"{_record(root, writer.run_id, checks)}; "
+            f"undo them with `declone rollback {writer.run_id}`)",
+            exc.exit_code,
+        ) from None
+    record = _record(root, writer.run_id, checks) if args.verify else None
     if args.json:
-        output.emit_json(
-            _document(prepared, selection, outcomes, dry_run=False, run_id=writer.run_id)
-        )
+        document = _document(prepared, selection, outcomes, dry_run=False, run_id=writer.run_id)
+        if record is not None:
+            from declone.batchverify import verification_summary
+
+            document["verification"] = verification_summary(checks, record)
+        output.emit_json(document)
     else:
         _summary(prepared, selection, outcomes, dry_run=False, run_id=writer.run_id)
-    return int(_exit_code(prepared, selection, outcomes))
+        if record is not None:
+            _verification_summary(checks, record)
+    return int(_exit_code(prepared, selection, outcomes, checks))
+
+
+def _check_verify_options(args: argparse.Namespace) -> None:
+    if args.verify and args.dry_run:
+        raise DecloneError(
+            "--verify runs the tests on written files; leave out --dry-run", ExitCode.USAGE
+        )
+    if args.verify:
+        return
+    given = [
+        flag
+        for flag, value in (
+            ("--guard-tests", args.guard_tests),
+            ("--test-jobs", args.test_jobs),
+            ("--timeout", args.timeout),
+        )
+        if value
+    ]
+    if given:
+        raise DecloneError(f"{given[0]} only applies with --verify; add it", ExitCode.USAGE)
+
+
+def _check_guard_tests(root: Path, guard_tests: Sequence[str]) -> None:
+    """A guard test path that does not exist, said before any file is written."""
+    for name in guard_tests:
+        path = Path(name.partition("::")[0])
+        if not (path if path.is_absolute() else root / path).exists():
+            raise DecloneError(
+                f"{name}: no such guard test path; pass a path under {root}", ExitCode.USAGE
+            )
+
+
+def _verifier(
+    root: Path,
+    writer: JournalWriter,
+    args: argparse.Namespace,
+    checks: list[BatchCheck],
+    total: int,
+) -> BatchCallback:
+    """The ``after_batch`` callback of ``--verify``: verify, roll back, report, remember."""
+    from declone import output
+    from declone.batchverify import BatchCheck, VerifyOptions, batch_lines, verify_batch
+
+    options = VerifyOptions(
+        python=args.python,
+        jobs="auto" if args.test_jobs is None else args.test_jobs,
+        guard_tests=tuple(args.guard_tests),
+        timeout=args.timeout,
+    )
+
+    def after_batch(batch: Batch) -> tuple[str, ...]:
+        written = writer.written(batch)
+        if not written:
+            return ()
+        try:
+            outcome = verify_batch(root, writer, written, options)
+        except DecloneError as exc:
+            # Never leave a batch behind that no test run has seen.
+            left = [path for path in written if not writer.is_rolled_back(path)]
+            if left:
+                writer.rollback(left)
+            raise DecloneError(
+                f"{exc.message}; batch {batch.number}/{total} was rolled back unverified",
+                exc.exit_code,
+            ) from None
+        check = BatchCheck(batch.number, outcome)
+        checks.append(check)
+        if not args.json:
+            first, *rest = batch_lines(check, total)
+            (output.info if outcome.verification.ok else output.warn)(first)
+            for line in rest:
+                output.info(line)
+        return outcome.rolled_back
+
+    return after_batch
+
+
+def _record(root: Path, run_id: str, checks: Sequence[BatchCheck]) -> str:
+    from declone.verify import record_verification
+
+    path = record_verification(root, run_id, [check.outcome for check in checks])
+    return path.relative_to(root).as_posix()
+
+
+def _verification_summary(checks: Sequence[BatchCheck], record: str) -> None:
+    from declone import output
+    from declone.batchverify import summary_line
+
+    line = f"{summary_line(checks)}; recorded in {record}"
+    (output.info if all(c.outcome.verification.ok for c in checks) else output.warn)(line)
 
 
 def _registry_change(prepared: PreparedPlan) -> FileChange | None:
@@ -334,11 +515,16 @@ def _registry_change(prepared: PreparedPlan) -> FileChange | None:
 
 
 def _exit_code(
-    prepared: PreparedPlan, selection: _Selection, outcomes: Sequence[BatchOutcome] = ()
+    prepared: PreparedPlan,
+    selection: _Selection,
+    outcomes: Sequence[BatchOutcome] = (),
+    checks: Sequence[BatchCheck] = (),
 ) -> ExitCode:
     plan = prepared.plan
     refused = any(o.refused or o.rolled_back for o in outcomes)
-    if plan is not None and (plan.skipped or selection.failed or refused):
+    # A regression counts even when its files were rolled back: the plan was wrong there.
+    regressed = any(not check.outcome.verification.ok for check in checks)
+    if plan is not None and (plan.skipped or selection.failed or refused or regressed):
         return ExitCode.FINDINGS
     return ExitCode.OK
 
@@ -358,8 +544,11 @@ def _summary(
     counts = plan.counts()
     shown = ", ".join(f"{count} {action}" for action, count in counts.items() if count)
     verb = "would change" if dry_run else "changed"
-    written = [c for c in selection.to_write if not c.created]
     created = [c.path for c in selection.to_write if c.created]
+    written: Sequence[str] = [c.path for c in selection.to_write if not c.created]
+    if outcomes:
+        # What stayed written: not refused by the journal, not rolled back after its batch.
+        written = [path for o in outcomes for path in o.written if path not in created]
     output.info(f"{plan.family} -> {plan.canonical.reference}: {shown}")
     extra = f", {'would create' if dry_run else 'created'} {', '.join(created)}" if created else ""
     output.info(f"{len(written)} files {verb}{extra}" + (f" in run {run_id}" if run_id else ""))
@@ -396,6 +585,7 @@ def _document(
     document["command"] = "migrate"
     document["dry_run"] = dry_run
     document["run_id"] = run_id
+    document["verification"] = None
     if selection is None:
         document["changed"] = []
         return document
