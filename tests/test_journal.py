@@ -348,3 +348,19 @@ def test_rollback_restores_arbitrary_bytes(pairs: list[tuple[bytes, bytes]]) -> 
         assert result.ok
         for name, (before, _) in files.items():
             assert (root / name).read_bytes() == before
+
+
+def test_skipped_files_are_kept_through_batches_and_rollback(tmp_path: Path) -> None:
+    from declone.journal import SkippedFile, record_skipped
+
+    make_repo(tmp_path, {"a.py": b"x = 1\n"})
+    first = SkippedFile("tests/b.py", "class created in a function", "Conn", 9)
+    run = start_run(tmp_path, "Conn", "pkg.mod:Conn", skipped=[first])
+    run, _ = apply_changes(
+        tmp_path, run, [FileChange("a.py", b"x = 1\n", b"x = 2\n", "replace")], 1
+    )
+    later = SkippedFile("c.py", "changed since planned")
+    run = record_skipped(tmp_path, run, [later])
+    rollback(tmp_path, run.id, ["a.py"])
+    assert load_run(tmp_path, run.id).skipped == (first, later)
+    assert (tmp_path / "a.py").read_bytes() == b"x = 1\n"

@@ -48,11 +48,13 @@ __all__ = [
     "JournalError",
     "RollbackResult",
     "Run",
+    "SkippedFile",
     "apply_changes",
     "latest_run",
     "list_runs",
     "load_run",
     "new_run_id",
+    "record_skipped",
     "rollback",
     "sha256",
     "start_run",
@@ -97,12 +99,23 @@ class JournalEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A copy the run left alone, and why (``declone report`` shows them)."""
+
+    path: str
+    reason: str
+    class_name: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Run:
     id: str
     created: str
     family: str
     canonical: str
     entries: tuple[JournalEntry, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()
 
     @property
     def status(self) -> str:
@@ -148,13 +161,21 @@ def new_run_id(now: datetime | None = None, suffix: str | None = None) -> str:
 # -- writing ----------------------------------------------------------------------------
 
 
-def start_run(root: Path, family: str, canonical: str, *, run_id: str | None = None) -> Run:
-    """Create the run's directory and an empty manifest."""
+def start_run(
+    root: Path,
+    family: str,
+    canonical: str,
+    *,
+    run_id: str | None = None,
+    skipped: Sequence[SkippedFile] = (),
+) -> Run:
+    """Create the run's directory and a manifest with no files yet."""
     run = Run(
         id=run_id or new_run_id(),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         family=family,
         canonical=canonical,
+        skipped=tuple(skipped),
     )
     directory = _run_directory(root, run.id)
     (directory / "backups").mkdir(parents=True, exist_ok=False)
@@ -235,6 +256,13 @@ def _with_status(run: Run, paths: Iterable[str], status: EntryStatus) -> Run:
     return replace(run, entries=entries)
 
 
+def record_skipped(root: Path, run: Run, skipped: Sequence[SkippedFile]) -> Run:
+    """Add ``skipped`` to the run's manifest (a later batch's refusals, for instance)."""
+    updated = replace(run, skipped=(*run.skipped, *skipped))
+    _write_manifest(root, updated)
+    return updated
+
+
 def _write_manifest(root: Path, run: Run) -> None:
     document = {
         "schema_version": JOURNAL_SCHEMA_VERSION,
@@ -253,6 +281,10 @@ def _write_manifest(root: Path, run: Run) -> None:
                 **({"new_file": True} if entry.new_file else {}),
             }
             for entry in run.entries
+        ],
+        "skipped": [
+            {"path": skip.path, "reason": skip.reason, "class": skip.class_name, "line": skip.line}
+            for skip in run.skipped
         ],
     }
     data = json.dumps(document, indent=2, ensure_ascii=False).encode() + b"\n"
@@ -300,6 +332,15 @@ def _run_from_document(root: Path, manifest: Path, document: Any) -> Run:
             family=str(document["family"]),
             canonical=str(document["canonical"]),
             entries=entries,
+            skipped=tuple(
+                SkippedFile(
+                    path=_checked_path(str(item["path"]), where),
+                    reason=str(item["reason"]),
+                    class_name=str(item.get("class", "")),
+                    line=int(item.get("line", 0)),
+                )
+                for item in document.get("skipped", [])
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise JournalError(f"{where}: malformed manifest entry: {exc!r}") from None

@@ -31,6 +31,7 @@ from declone.journal import (
     JournalEntry,
     JournalError,
     Run,
+    SkippedFile,
     list_runs,
 )
 from declone.model import FileRecord, ScanIndex
@@ -136,10 +137,7 @@ def read_runs(root: Path) -> tuple[tuple[RunView, ...], tuple[str, ...]]:
         verification, problem = read_verification(root, run.id)
         if problem:
             messages.append(problem)
-        skipped, problem = _recorded_skips(root, run.id)
-        if problem:
-            messages.append(problem)
-        views.append(run_view(run, verification, skipped))
+        views.append(run_view(run, verification, tuple(_skip(item) for item in run.skipped)))
     return tuple(sorted(views, key=lambda view: (view.created_at, view.id))), tuple(messages)
 
 
@@ -246,25 +244,10 @@ def _regression(change: Mapping[str, Any]) -> Regression:
     )
 
 
-def _recorded_skips(root: Path, run_id: str) -> tuple[tuple[FileOutcome, ...], str]:
-    """The files the run left alone, from the manifest's optional ``skipped`` list:
-    ``[{"path": ..., "reason": ..., "class": ..., "line": ...}]`` (``class`` and ``line``
-    optional). :func:`declone.journal.load_run` does not model that list, so it is read here;
-    a manifest without it (every run so far) has no skips to show."""
-    manifest = root / RUNS_DIRECTORY / run_id / "manifest.json"
-    try:
-        items = json.loads(manifest.read_bytes()).get("skipped", [])
-        return tuple(_skip(item) for item in items), ""
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        return (), f"{RUNS_DIRECTORY}/{run_id}/manifest.json: malformed skipped list: {exc!r}"
-
-
-def _skip(item: Mapping[str, Any]) -> FileOutcome:
-    line = item.get("line")
-    where = f"{item['path']}:{int(line)}" if line is not None else str(item["path"])
-    name = item.get("class")
-    action = f"skip {name}" if name else "skip"
-    return FileOutcome(path=where, action=action, status="skipped", reason=str(item["reason"]))
+def _skip(item: SkippedFile) -> FileOutcome:
+    where = f"{item.path}:{item.line}" if item.line else item.path
+    action = f"skip {item.class_name}" if item.class_name else "skip"
+    return FileOutcome(path=where, action=action, status="skipped", reason=item.reason)
 
 
 # --- live copies at past commits ---------------------------------------------------------

@@ -131,6 +131,13 @@ def test_migrating_every_family_keeps_the_suite_green_and_rolls_back(
     assert len(changed) == 14
     assert len(websocket["batches"]) == 3
     assert all(batch["commit"] for batch in websocket["batches"])
+    from declone.journal import load_run
+
+    skipped = load_run(root, websocket["run_id"]).skipped
+    assert [(s.path, s.class_name, s.line) for s in skipped] == [
+        ("tests/unit/test_inline_connection.py", "TestWebSocketConnection", 9)
+    ]
+    assert "function" in skipped[0].reason
     assert git(root, "status", "--porcelain", "--", "tests") == ""
     log = git(root, "log", "--format=%B", "-n", "1")
     assert (

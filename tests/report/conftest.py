@@ -12,22 +12,20 @@ from pathlib import Path
 import pytest
 from report_support import (
     AGENT,
+    AGENT_RUN,
     HELPER,
+    HELPER_RUN,
     PYPROJECT,
+    SKIP_REASON,
     JournalRun,
     commit,
     git,
     measure,
     module_source,
     record_skips,
-    run_id,
     verify,
     write,
 )
-
-HELPER_RUN = run_id(1, "0001")
-AGENT_RUN = run_id(2, "0002")
-SKIP_REASON = "name rebound in the file"
 
 
 @pytest.fixture(scope="session")

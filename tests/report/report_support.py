@@ -137,3 +137,8 @@ testpaths = ["tests"]
 pythonpath = ["."]
 filterwarnings = ["default"]
 """
+
+
+HELPER_RUN = run_id(1, "0001")
+AGENT_RUN = run_id(2, "0002")
+SKIP_REASON = "name rebound in the file"

@@ -10,8 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from report_support import AGENT_RUN, HELPER_RUN
 
-from conftest import AGENT_RUN, HELPER_RUN
 from declone.cli import main
 from declone.pytestrun import ItemOutcome, Outcome
 from declone.render_markdown import render_markdown

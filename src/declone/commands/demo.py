@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 import tempfile
 from pathlib import Path
 
@@ -48,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
     def announce(title: str) -> None:
         output.stderr().rule(title) if not title.startswith("collected") else output.info(title)
 
-    figures = demo.run_pipeline(root, verify=not args.no_verify, announce=announce)
+    # With --json, stdout carries the figures alone: the stages' own output goes to stderr.
+    stages_out = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
+    with stages_out:
+        figures = demo.run_pipeline(root, verify=not args.no_verify, announce=announce)
     if args.json:
         output.emit_json(figures.to_json())
         return int(ExitCode.OK)

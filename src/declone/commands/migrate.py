@@ -19,6 +19,7 @@ from declone.errors import DecloneError, ExitCode
 if TYPE_CHECKING:
     from declone.batchverify import BatchCheck
     from declone.commands.plan import PreparedPlan
+    from declone.journal import SkippedFile
     from declone.migration import FileChange
     from declone.output import ProgressTask
 
@@ -136,11 +137,19 @@ class BatchOutcome:
 class JournalWriter:
     """One journal run: writes batches crash-safely, rolls files of the run back."""
 
-    def __init__(self, root: Path, family: str, canonical: str) -> None:
+    def __init__(
+        self, root: Path, family: str, canonical: str, skipped: Sequence[SkippedFile] = ()
+    ) -> None:
         from declone.journal import start_run
 
         self.root = root
-        self.run = start_run(root, family, canonical)
+        self.run = start_run(root, family, canonical, skipped=skipped)
+
+    def record_skipped(self, skipped: Sequence[SkippedFile]) -> None:
+        from declone.journal import record_skipped
+
+        if skipped:
+            self.run = record_skipped(self.root, self.run, skipped)
 
     @property
     def run_id(self) -> str:
@@ -194,11 +203,13 @@ class JournalWriter:
             raise DecloneError(f"{path}: cannot roll back: {reason}", ExitCode.REFUSED)
 
 
-def open_writer(root: Path, family: str, canonical: str) -> JournalWriter:
+def open_writer(
+    root: Path, family: str, canonical: str, skipped: Sequence[SkippedFile] = ()
+) -> JournalWriter:
     from declone.journal import JournalError
 
     try:
-        return JournalWriter(root, family, canonical)
+        return JournalWriter(root, family, canonical, skipped)
     except (JournalError, OSError) as exc:
         raise DecloneError(
             f"{root}/.declone: cannot start a journal run: {exc}", ExitCode.REFUSED
@@ -355,7 +366,7 @@ def run(args: argparse.Namespace) -> int:
     if args.verify:
         _check_guard_tests(root, args.guard_tests)
     plan = prepared.plan
-    writer = open_writer(root, plan.family, plan.canonical.reference)
+    writer = open_writer(root, plan.family, plan.canonical.reference, _skips(prepared, selection))
     batches = _batches(selection.to_write, args.batch_size)
     message = (
         (lambda batch: _commit_message(prepared, batch, len(batches))) if args.commit else None
@@ -377,6 +388,11 @@ def run(args: argparse.Namespace) -> int:
             f"undo them with `declone rollback {writer.run_id}`)",
             exc.exit_code,
         ) from None
+    from declone.journal import SkippedFile
+
+    writer.record_skipped(
+        [SkippedFile(path, reason) for outcome in outcomes for path, reason in outcome.refused]
+    )
     record = _record(root, writer.run_id, checks) if args.verify else None
     if args.json:
         document = _document(prepared, selection, outcomes, dry_run=False, run_id=writer.run_id)
@@ -390,6 +406,18 @@ def run(args: argparse.Namespace) -> int:
         if record is not None:
             _verification_summary(checks, record)
     return int(_exit_code(prepared, selection, outcomes, checks))
+
+
+def _skips(prepared: PreparedPlan, selection: _Selection) -> list[SkippedFile]:
+    """What the run leaves alone, for the journal (and so for ``declone report``)."""
+    from declone.journal import SkippedFile
+
+    plan = prepared.plan
+    assert plan is not None
+    return [
+        *(SkippedFile(e.path, e.reason, e.class_name, e.lineno) for e in plan.skipped),
+        *(SkippedFile(c.path, c.reason) for c in selection.failed),
+    ]
 
 
 def _check_verify_options(args: argparse.Namespace) -> None:
