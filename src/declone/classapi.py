@@ -15,6 +15,8 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from declone.extract import is_docstring
+
 __all__ = [
     "Member",
     "MemberKind",
@@ -102,19 +104,11 @@ def _normalised(node: ast.AST, class_name: str) -> str:
 def _without_docstrings(node: ast.AST) -> ast.AST:
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         body = node.body
-        if len(body) > 1 and _is_docstring(body[0]):
+        if len(body) > 1 and is_docstring(body[0]):
             clone = type(node)(**{field: getattr(node, field) for field in node._fields})
             clone.body = body[1:]
             return clone
     return node
-
-
-def _is_docstring(statement: ast.stmt) -> bool:
-    return (
-        isinstance(statement, ast.Expr)
-        and isinstance(statement.value, ast.Constant)
-        and isinstance(statement.value.value, str)
-    )
 
 
 def _bound_names(statement: ast.stmt) -> list[str]:
@@ -155,7 +149,7 @@ def _method_kind(
 def class_members(node: ast.ClassDef) -> tuple[Member, ...]:
     """The members of a class body, in order of first definition; the docstring is left out."""
     grouped: dict[str, list[ast.stmt]] = {}
-    body = node.body[1:] if node.body and _is_docstring(node.body[0]) else node.body
+    body = node.body[1:] if node.body and is_docstring(node.body[0]) else node.body
     for index, statement in enumerate(body):
         names = _bound_names(statement)
         key = names[0] if names else f"<statement {index}>"

@@ -13,7 +13,7 @@ from typing import Any
 from declone.errors import DecloneError, ExitCode
 from declone.naming import PytestConfig, load_toml, read_pytest_config
 
-__all__ = ["DEFAULT_EXCLUDE", "Settings", "load_settings"]
+__all__ = ["DEFAULT_EXCLUDE", "Settings", "load_settings", "repository_root"]
 
 #: Folders that are never source of the repo itself.
 DEFAULT_EXCLUDE: tuple[str, ...] = (
@@ -119,3 +119,11 @@ def load_settings(root: Path) -> Settings:
     return Settings(
         root=root, pytest=read_pytest_config(root), families=families, extra=extra, **values
     )
+
+
+def repository_root(root: Path | None) -> Path:
+    """``--root`` when given, else the current folder; an absolute path to a folder."""
+    chosen = Path.cwd() if root is None else Path(root)
+    if not chosen.is_dir():
+        raise DecloneError(f"{chosen}: not a folder; pass the repository root", ExitCode.USAGE)
+    return chosen.resolve()

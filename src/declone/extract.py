@@ -26,7 +26,14 @@ from declone.model import (
 )
 from declone.naming import PytestConfig
 
-__all__ = ["decode_source", "digest_of", "extract_file", "extract_source"]
+__all__ = [
+    "decode_source",
+    "digest_of",
+    "extract_file",
+    "extract_source",
+    "find_commented_classes",
+    "is_docstring",
+]
 
 _DATACLASS_DECORATORS = frozenset(
     {
@@ -138,7 +145,8 @@ def _dotted(node: ast.expr) -> str:
     return ast.unparse(node)
 
 
-def _is_docstring(statement: ast.stmt) -> bool:
+def is_docstring(statement: ast.stmt) -> bool:
+    """A string literal statement: a docstring where it opens a body."""
     return (
         isinstance(statement, ast.Expr)
         and isinstance(statement.value, ast.Constant)
@@ -147,7 +155,7 @@ def _is_docstring(statement: ast.stmt) -> bool:
 
 
 def _without_docstring(body: Sequence[ast.stmt]) -> Sequence[ast.stmt]:
-    return body[1:] if body and _is_docstring(body[0]) else body
+    return body[1:] if body and is_docstring(body[0]) else body
 
 
 def _params(args: ast.arguments) -> tuple[str, ...]:

@@ -172,6 +172,7 @@ def link_classes(
 ) -> Linking:
     """Join classes by name, shape and near-clone similarity; components of 2+ are families."""
     links = _UnionFind(len(items))
+    # Reasons are kept on one member per linked group; a family's reasons are its members'.
     reasons: dict[int, set[str]] = defaultdict(set)
 
     by_name: dict[str, list[int]] = defaultdict(list)
@@ -179,9 +180,11 @@ def link_classes(
         by_name[item.name].append(index)
     for members in by_name.values():
         if len({items[i].path for i in members}) >= options.min_copies:
+            # Every index is in exactly one name group: pointing the group at its first
+            # member is a valid union-find state, at a fraction of the cost of unions.
             for index in members:
-                links.union(members[0], index)
-                reasons[index].add("name")
+                links.parent[index] = members[0]
+            reasons[members[0]].add("name")
 
     by_shape: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
@@ -189,9 +192,10 @@ def link_classes(
             by_shape[item.shape].append(index)
     for members in by_shape.values():
         if len(members) >= 2 and len({items[i].name for i in members}) > 1:
-            for index in members:
-                links.union(members[0], index)
-                reasons[index].add("structure")
+            roots = {links.find(index) for index in members}
+            for root in roots:
+                links.union(members[0], root)
+            reasons[members[0]].add("structure")
 
     similar = _similar_shapes(items, by_shape, options.similarity, known)
     for first_shape, second_shape in sorted(similar.pairs):
@@ -291,7 +295,11 @@ def _size_allows(a: _Linkable, b: _Linkable, threshold: float) -> bool:
     return large == 0 or small / large >= threshold
 
 
-def build_family(copies: list[ClassRecord], matched_by: set[str]) -> Family:
+def build_family(
+    copies: list[ClassRecord], matched_by: set[str], *, source_diffs: bool = True
+) -> Family:
+    """A family from its copies; ``source_diffs=False`` leaves the variants' unified diffs out
+    (``check`` reads none of them)."""
     names = Counter(c.name for c in copies)
     ordered_names = tuple(sorted(names, key=lambda n: (-names[n], n)))
     by_shape: dict[str, list[ClassRecord]] = defaultdict(list)
@@ -305,7 +313,9 @@ def build_family(copies: list[ClassRecord], matched_by: set[str]) -> Family:
             shape=group[0].shape,
             copies=tuple(group),
             representative=group[0],
-            diff=VariantDiff() if index == 0 else compare_to(dominant, group[0]),
+            diff=VariantDiff()
+            if index == 0
+            else compare_to(dominant, group[0], with_source=source_diffs),
         )
         for index, group in enumerate(groups)
     )

@@ -52,6 +52,7 @@ from declone.bindings import (
     import_bindings,
     read_module_facts,
 )
+from declone.extract import is_docstring
 
 __all__ = [
     "ClassEdit",
@@ -323,7 +324,7 @@ def _residual_removals(node: ast.ClassDef, edit: ClassEdit) -> tuple[ast.AST, ..
 def _dropped_members(node: ast.ClassDef, edit: ClassEdit) -> list[ast.stmt]:
     """Body statements a residual drops, grouped by line as LibCST groups ``a = 1; b = 2``."""
     body = list(node.body)
-    if body and _is_docstring(body[0]):
+    if body and is_docstring(body[0]):
         body = body[1:]
     if len(body) == 1 and isinstance(body[0], ast.Pass):
         return []
@@ -336,14 +337,6 @@ def _dropped_members(node: ast.ClassDef, edit: ClassEdit) -> list[ast.stmt]:
         if not names & set(edit.keep_members):
             dropped.extend(group)
     return dropped
-
-
-def _is_docstring(statement: ast.stmt) -> bool:
-    return (
-        isinstance(statement, ast.Expr)
-        and isinstance(statement.value, ast.Constant)
-        and isinstance(statement.value.value, str)
-    )
 
 
 def _ast_member_names(statement: ast.stmt) -> set[str]:

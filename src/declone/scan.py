@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from declone.families import (
     rank,
     summaries_of,
 )
-from declone.files import SourceFile, list_source_files
+from declone.files import FileListing, SourceFile, list_source_files
 from declone.model import ClassKind, ClassRecord, Family, FileProblem, FileRecord, ScanIndex
 from declone.naming import PytestConfig
 
@@ -69,6 +68,8 @@ def _read_and_extract(job: _Job) -> FileRecord:
 def _parallel(jobs: Sequence[_Job], workers: int) -> Iterable[FileRecord]:
     if workers <= 1 or len(jobs) < _POOL_THRESHOLD:
         return map(_read_and_extract, jobs)
+    from concurrent.futures import ProcessPoolExecutor  # not on the pre-commit path
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(_read_and_extract, jobs, chunksize=_CHUNK))
 
@@ -197,7 +198,10 @@ def scan_repository(
 
 
 def scan_focused(
-    settings: Settings, focus: Collection[str], also: Callable[[str], bool] = lambda path: False
+    settings: Settings,
+    focus: Collection[str],
+    also: Callable[[str], bool] = lambda path: False,
+    listing: FileListing | None = None,
 ) -> tuple[ScanIndex, ScanStats]:
     """The index as seen from a few files: what a pre-commit hook needs, fast.
 
@@ -207,9 +211,10 @@ def scan_focused(
     copy per variant; every other member is that variant's record moved to its own place
     (same shape means the same members, so its API facts hold; its source is the
     representative's). The index's ``files`` are the records of ``focus`` and ``also``.
+    ``listing`` saves listing the root again when the caller has it.
     """
     started = time.perf_counter()
-    listing = list_source_files(settings)
+    listing = listing or list_source_files(settings)
     cache = _open_cache(settings)
     try:
         fresh, refresh = _refresh(settings, cache, listing.files, None)
@@ -240,6 +245,7 @@ def scan_focused(
         build_family(
             _member_records(items, members, records),
             {r for i in members for r in linking.reasons.get(i, ())},
+            source_diffs=False,
         )
         for members in touching
     )

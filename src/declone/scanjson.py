@@ -88,7 +88,7 @@ def family_to_json(family: Family) -> dict[str, Any]:
         "variants": [_variant(v) for v in family.variants],
         "members": [
             {
-                **class_to_json(copy),
+                **_member(copy),
                 "variant": variant_of[copy.location],
                 "compatibility": verdicts[copy.location].compatibility.value,
                 "reason": verdicts[copy.location].reason,
@@ -99,6 +99,12 @@ def family_to_json(family: Family) -> dict[str, Any]:
 
 
 def class_to_json(record: ClassRecord) -> dict[str, Any]:
+    """One class, with its API: bases, decorators, methods and attributes."""
+    return {**_member(record), **_api(record)}
+
+
+def _member(record: ClassRecord) -> dict[str, Any]:
+    """Where a copy is and what it is; its API is its variant's (same shape, same members)."""
     return {
         "name": record.name,
         "qualname": record.qualname,
@@ -108,6 +114,15 @@ def class_to_json(record: ClassRecord) -> dict[str, Any]:
         "col": record.col + 1,
         "kind": record.kind.value,
         "in_function": record.in_function,
+        "fingerprint": record.fingerprint,
+        "shape": record.shape,
+        "statements": record.statement_count,
+        "warns_on_collection": record.warns_on_collection,
+    }
+
+
+def _api(record: ClassRecord) -> dict[str, Any]:
+    return {
         "bases": list(record.bases),
         "decorators": list(record.decorators),
         "methods": [
@@ -116,10 +131,6 @@ def class_to_json(record: ClassRecord) -> dict[str, Any]:
         ],
         "init_attributes": list(record.init_attributes),
         "class_attributes": list(record.class_attributes),
-        "fingerprint": record.fingerprint,
-        "shape": record.shape,
-        "statements": record.statement_count,
-        "warns_on_collection": record.warns_on_collection,
     }
 
 
@@ -129,6 +140,7 @@ def _variant(variant: Variant) -> dict[str, Any]:
         "count": variant.count,
         "representative": variant.representative.location,
         "copies": [c.location for c in variant.copies],
+        "api": _api(variant.representative),
         "diff": _diff(variant.diff),
     }
 

@@ -18,6 +18,7 @@ from declone.errors import DecloneError, ExitCode
 if TYPE_CHECKING:
     from declone.baseline import Baseline
     from declone.config import Settings
+    from declone.files import FileListing
     from declone.guard import ImportedName, Violation
     from declone.model import ScanIndex
     from declone.registry import RegisteredFamily
@@ -82,6 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from declone import guard
+    from declone.files import list_source_files
     from declone.registry import is_canonical_path, read_registry
     from declone.scan import scan_focused, scan_repository
 
@@ -93,13 +95,15 @@ def run(args: argparse.Namespace) -> int:
     requested = list(args.paths)
     settings: Settings = settings_from_args(_whole_root(args))
     registry = read_registry(settings.families, str(settings.root / "pyproject.toml"))
-    checked = _listed_paths(settings, requested) if requested else None
+    listing = list_source_files(settings)
+    checked = _listed_paths(settings, requested, listing) if requested else None
     if checked is not None and not args.update_baseline:
         # A pre-commit run: link the whole repo from the cache, build only what touches these.
         index, _ = scan_focused(
             settings,
             checked,
             lambda path: any(is_canonical_path(path, family.module) for family in registry),
+            listing,
         )
     else:
         index, _ = scan_repository(settings)
@@ -129,10 +133,11 @@ def _whole_root(args: argparse.Namespace) -> argparse.Namespace:
     return whole
 
 
-def _listed_paths(settings: Settings, requested: list[Path]) -> frozenset[str] | None:
+def _listed_paths(
+    settings: Settings, requested: list[Path], listing: FileListing
+) -> frozenset[str] | None:
     """The Python files among ``requested`` (files or folders), as root-relative paths."""
-    from declone.files import list_source_files
-
+    prefixes = []
     for path in requested:
         absolute = (path if path.is_absolute() else Path.cwd() / path).resolve()
         if not absolute.is_relative_to(settings.root):
@@ -141,7 +146,12 @@ def _listed_paths(settings: Settings, requested: list[Path]) -> frozenset[str] |
             )
         if absolute == settings.root:
             return None
-    return frozenset(source.path for source in list_source_files(settings, requested).files)
+        prefixes.append(absolute.relative_to(settings.root).as_posix())
+    return frozenset(
+        source.path
+        for source in listing.files
+        if any(source.path == p or source.path.startswith(p + "/") for p in prefixes)
+    )
 
 
 def _checked_paths(root: Path, requested: list[Path], index: ScanIndex) -> frozenset[str] | None:

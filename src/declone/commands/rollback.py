@@ -26,12 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from declone import output
+    from declone.config import repository_root
     from declone.journal import JournalError, latest_run, rollback
 
-    root = Path.cwd() if args.root is None else args.root
-    if not root.is_dir():
-        raise DecloneError(f"{root}: not a folder; pass the repository root", ExitCode.USAGE)
-    root = root.resolve()
+    root = repository_root(args.root)
     try:
         run_id = args.run_id or latest_run(root).id
         files = None if args.files is None else [_run_path(root, name) for name in args.files]

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from declone.errors import DecloneError, ExitCode
+from declone.errors import ExitCode
 
 __all__ = ["add_arguments", "run", "run_document"]
 
@@ -22,9 +22,10 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from declone import output
+    from declone.config import repository_root
     from declone.journal import list_runs
 
-    root = _root(args.root)
+    root = repository_root(args.root)
     runs, problems = list_runs(root)
     for problem in problems:
         output.warn(problem)
@@ -54,10 +55,3 @@ def run_document(item: Any) -> dict[str, Any]:
         "files": len(item.entries),
         "status": item.status,
     }
-
-
-def _root(root: Path | None) -> Path:
-    chosen = Path.cwd() if root is None else root
-    if not chosen.is_dir():
-        raise DecloneError(f"{chosen}: not a folder; pass the repository root", ExitCode.USAGE)
-    return chosen.resolve()

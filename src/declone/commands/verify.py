@@ -82,13 +82,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from declone import output
+    from declone.config import repository_root
     from declone.journal import JournalError, latest_run
     from declone.verify import record_verification, verification_document, verify_run
 
-    root = Path.cwd() if args.root is None else args.root
-    if not root.is_dir():
-        raise DecloneError(f"{root}: not a folder; pass the repository root", ExitCode.USAGE)
-    root = root.resolve()
+    root = repository_root(args.root)
     try:
         run_id = args.run_id or latest_run(root).id
     except JournalError as exc:
