@@ -37,9 +37,9 @@ import synthrepo
 __all__ = [
     "TARGETS",
     "WORK_DIR",
-    "Comparison",
     "DecloneRun",
     "Floor",
+    "ScanFigures",
     "compare",
     "declone_unavailable_reason",
     "main",
@@ -95,7 +95,7 @@ class DecloneRun:
 
 
 @dataclass(frozen=True, slots=True)
-class Comparison:
+class ScanFigures:
     floor: Floor
     cold: DecloneRun
     warm: DecloneRun
@@ -261,7 +261,7 @@ def run_declone(
     )
 
 
-def compare(root: Path, python: str = sys.executable, work_dir: Path = WORK_DIR) -> Comparison:
+def compare(root: Path, python: str = sys.executable, work_dir: Path = WORK_DIR) -> ScanFigures:
     """Floor, then declone cold on a new, empty cache directory, then warm on the same one.
 
     The cache directory is this run's own (and removed afterwards), so that two benchmark
@@ -275,7 +275,7 @@ def compare(root: Path, python: str = sys.executable, work_dir: Path = WORK_DIR)
         warm = run_declone(root, cache_dir, "declone warm", python)
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
-    return Comparison(floor, cold, warm)
+    return ScanFigures(floor, cold, warm)
 
 
 # -- the repository ------------------------------------------------------------------------
@@ -335,7 +335,7 @@ def _mb(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f} MB"
 
 
-def render_table(title: str, comparison: Comparison) -> str:
+def render_table(title: str, comparison: ScanFigures) -> str:
     """A plain-text table: one row per measurement, then the targets."""
     floor = comparison.floor
     rows: list[tuple[str, float, float, float | None, float | None]] = [

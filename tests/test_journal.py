@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from declone.journal import (
     EntryStatus,
-    FileChange,
+    JournalChange,
     JournalError,
     apply_changes,
     latest_run,
@@ -39,7 +39,7 @@ def migrate(root: Path, files: dict[str, tuple[bytes, bytes]], run_id: str = "ru
     make_repo(root, {name: before for name, (before, _) in files.items()})
     run = start_run(root, "FakeConnection", "helpers:FakeConnection", run_id=run_id)
     changes = [
-        FileChange(name, before, after, "replace") for name, (before, after) in files.items()
+        JournalChange(name, before, after, "replace") for name, (before, after) in files.items()
     ]
     run, outcomes = apply_changes(root, run, changes, batch=1)
     assert [outcome.status for outcome in outcomes] == ["written"] * len(files)
@@ -134,7 +134,7 @@ def test_rollback_keeps_permissions(tmp_path: Path) -> None:
     make_repo(tmp_path, {"run.py": b"a0"})
     (tmp_path / "run.py").chmod(0o750)
     run = start_run(tmp_path, "F", "m:F", run_id="r")
-    apply_changes(tmp_path, run, [FileChange("run.py", b"a0", b"a1", "replace")], 1)
+    apply_changes(tmp_path, run, [JournalChange("run.py", b"a0", b"a1", "replace")], 1)
     assert stat.S_IMODE((tmp_path / "run.py").stat().st_mode) == 0o750
     rollback(tmp_path, "r")
     assert stat.S_IMODE((tmp_path / "run.py").stat().st_mode) == 0o750
@@ -149,8 +149,8 @@ def test_read_only_file_is_reported_and_left_alone(tmp_path: Path) -> None:
         tmp_path,
         run,
         [
-            FileChange("ro.py", b"a0", b"a1", "replace"),
-            FileChange("rw.py", b"b0", b"b1", "replace"),
+            JournalChange("ro.py", b"a0", b"a1", "replace"),
+            JournalChange("rw.py", b"b0", b"b1", "replace"),
         ],
         1,
     )
@@ -164,7 +164,7 @@ def test_read_only_check_uses_access(tmp_path: Path, monkeypatch: pytest.MonkeyP
     make_repo(tmp_path, {"ro.py": b"a0"})
     run = start_run(tmp_path, "F", "m:F", run_id="r")
     monkeypatch.setattr(os, "access", lambda path, mode: False)
-    _, outcomes = apply_changes(tmp_path, run, [FileChange("ro.py", b"a0", b"a1", "replace")], 1)
+    _, outcomes = apply_changes(tmp_path, run, [JournalChange("ro.py", b"a0", b"a1", "replace")], 1)
     assert outcomes[0].status == "read-only"
     assert (tmp_path / "ro.py").read_bytes() == b"a0"
 
@@ -175,7 +175,10 @@ def test_apply_skips_files_changed_since_planned(tmp_path: Path) -> None:
     run, outcomes = apply_changes(
         tmp_path,
         run,
-        [FileChange("a.py", b"a0", b"a1", "replace"), FileChange("gone.py", b"x", b"y", "replace")],
+        [
+            JournalChange("a.py", b"a0", b"a1", "replace"),
+            JournalChange("gone.py", b"x", b"y", "replace"),
+        ],
         1,
     )
     assert [o.status for o in outcomes] == ["changed since planned", "missing"]
@@ -186,9 +189,9 @@ def test_apply_skips_files_changed_since_planned(tmp_path: Path) -> None:
 def test_several_batches_append(tmp_path: Path) -> None:
     make_repo(tmp_path, {"a.py": b"a0", "b.py": b"b0"})
     run = start_run(tmp_path, "F", "m:F", run_id="r")
-    run, _ = apply_changes(tmp_path, run, [FileChange("a.py", b"a0", b"a1", "replace")], 1)
-    run, _ = apply_changes(tmp_path, run, [FileChange("b.py", b"b0", b"b1", "alias")], 2)
-    _, outcomes = apply_changes(tmp_path, run, [FileChange("b.py", b"b1", b"b2", "alias")], 3)
+    run, _ = apply_changes(tmp_path, run, [JournalChange("a.py", b"a0", b"a1", "replace")], 1)
+    run, _ = apply_changes(tmp_path, run, [JournalChange("b.py", b"b0", b"b1", "alias")], 2)
+    _, outcomes = apply_changes(tmp_path, run, [JournalChange("b.py", b"b1", b"b2", "alias")], 3)
     assert outcomes[0].status == "already in this run"
     loaded = load_run(tmp_path, "r")
     assert [(e.path, e.batch, e.action) for e in loaded.entries] == [
@@ -326,7 +329,7 @@ def test_list_runs_oldest_first(tmp_path: Path) -> None:
 def test_entry_pointing_outside_cannot_be_applied(tmp_path: Path) -> None:
     run = start_run(tmp_path, "F", "m:F", run_id="r")
     with pytest.raises(JournalError, match="outside the repository"):
-        apply_changes(tmp_path, run, [FileChange("../x.py", b"", b"y", "replace")], 1)
+        apply_changes(tmp_path, run, [JournalChange("../x.py", b"", b"y", "replace")], 1)
     assert not (tmp_path.parent / "x.py").exists()
 
 
@@ -357,7 +360,7 @@ def test_skipped_files_are_kept_through_batches_and_rollback(tmp_path: Path) -> 
     first = SkippedFile("tests/b.py", "class created in a function", "Conn", 9)
     run = start_run(tmp_path, "Conn", "pkg.mod:Conn", skipped=[first])
     run, _ = apply_changes(
-        tmp_path, run, [FileChange("a.py", b"x = 1\n", b"x = 2\n", "replace")], 1
+        tmp_path, run, [JournalChange("a.py", b"x = 1\n", b"x = 2\n", "replace")], 1
     )
     later = SkippedFile("c.py", "changed since planned")
     run = record_skipped(tmp_path, run, [later])

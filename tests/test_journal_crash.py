@@ -37,7 +37,7 @@ MIGRATE = textwrap.dedent("""\
     import sys
     from pathlib import Path
 
-    from declone.journal import FileChange, apply_changes, start_run
+    from declone.journal import JournalChange, apply_changes, start_run
     from declone.rewrite import ClassEdit, EditAction, rewrite_source
 
     root = Path(sys.argv[1])
@@ -50,7 +50,7 @@ MIGRATE = textwrap.dedent("""\
         for name in paths[start : start + 8]:
             before = (root / name).read_bytes()
             after = rewrite_source(before, [edit]).source
-            changes.append(FileChange(name, before, after, "replace"))
+            changes.append(JournalChange(name, before, after, "replace"))
         run, _ = apply_changes(root, run, changes, batch)
     print("finished", flush=True)
 """)

@@ -9,7 +9,7 @@ import pytest
 
 from declone.cli import main
 from declone.errors import ExitCode
-from declone.journal import FileChange, apply_changes, start_run
+from declone.journal import JournalChange, apply_changes, start_run
 
 
 def migrated_repo(root: Path, run_id: str = "20261122T014500Z-3f2a") -> Path:
@@ -18,7 +18,7 @@ def migrated_repo(root: Path, run_id: str = "20261122T014500Z-3f2a") -> Path:
         (root / "tests" / f"test_{name}.py").write_bytes(f"old {name}\r\n".encode())
     run = start_run(root, "FakeConnection", "helpers:FakeConnection", run_id=run_id)
     changes = [
-        FileChange(
+        JournalChange(
             f"tests/test_{name}.py", f"old {name}\r\n".encode(), f"new {name}\n".encode(), "replace"
         )
         for name in ("a", "b")

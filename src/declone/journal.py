@@ -43,7 +43,7 @@ __all__ = [
     "RUNS_DIRECTORY",
     "ApplyOutcome",
     "EntryStatus",
-    "FileChange",
+    "JournalChange",
     "JournalEntry",
     "JournalError",
     "RollbackResult",
@@ -76,7 +76,7 @@ class EntryStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class FileChange:
+class JournalChange:
     """One file to migrate: its path relative to the root and both contents."""
 
     path: str
@@ -184,7 +184,7 @@ def start_run(
 
 
 def apply_changes(
-    root: Path, run: Run, changes: Sequence[FileChange], batch: int
+    root: Path, run: Run, changes: Sequence[JournalChange], batch: int
 ) -> tuple[Run, tuple[ApplyOutcome, ...]]:
     """Write one batch of changes following the crash-safe protocol (module docstring).
 
@@ -192,7 +192,7 @@ def apply_changes(
     and reported; the others are written.
     """
     outcomes: list[ApplyOutcome] = []
-    accepted: list[tuple[FileChange, Path]] = []
+    accepted: list[tuple[JournalChange, Path]] = []
     known = {entry.path for entry in run.entries}
     for change in changes:
         target = _safe_target(root, change.path)
@@ -232,7 +232,7 @@ def apply_changes(
     return run, tuple(outcomes)
 
 
-def _unwritable(target: Path, change: FileChange, known: set[str]) -> str:
+def _unwritable(target: Path, change: JournalChange, known: set[str]) -> str:
     if change.path in known:
         return "already in this run"
     try:

@@ -26,12 +26,12 @@ __all__ = [
     "CollectionError",
     "Comparison",
     "CountChange",
-    "FileChange",
     "ImportTiming",
     "Measurement",
     "ModuleTiming",
     "ProfileEntry",
     "TimingChange",
+    "TreeChange",
     "WarningGroup",
     "WarningRecord",
     "build_measurement",
@@ -144,7 +144,7 @@ class ProfileEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class FileChange:
+class TreeChange:
     path: str
     kind: ChangeKind
 
@@ -174,7 +174,7 @@ class Measurement:
     #: The repo's own options that ``--maxfail=0`` overrode (``-x``, ``--maxfail=1``).
     overridden_options: tuple[str, ...] = ()
     profile: tuple[ProfileEntry, ...] = ()
-    changed_files: tuple[FileChange, ...] = ()
+    changed_files: tuple[TreeChange, ...] = ()
     partial: bool = False
     partial_reason: str = ""
 
@@ -417,7 +417,7 @@ def build_measurement(
     wall_seconds: float,
     exit_code: int | None,
     timeout: float | None = None,
-    changed_files: Sequence[FileChange] = (),
+    changed_files: Sequence[TreeChange] = (),
 ) -> Measurement:
     """Turn a collection run's events and stderr into a :class:`Measurement`.
 
@@ -494,12 +494,12 @@ def build_measurement(
 
 def diff_snapshots(
     before: Mapping[str, tuple[int, int]], after: Mapping[str, tuple[int, int]]
-) -> tuple[FileChange, ...]:
+) -> tuple[TreeChange, ...]:
     """Files added, removed or modified between two ``path -> (size, mtime_ns)`` snapshots."""
-    changes = [FileChange(path, ChangeKind.ADDED) for path in after.keys() - before.keys()]
-    changes += [FileChange(path, ChangeKind.REMOVED) for path in before.keys() - after.keys()]
+    changes = [TreeChange(path, ChangeKind.ADDED) for path in after.keys() - before.keys()]
+    changes += [TreeChange(path, ChangeKind.REMOVED) for path in before.keys() - after.keys()]
     changes += [
-        FileChange(path, ChangeKind.MODIFIED)
+        TreeChange(path, ChangeKind.MODIFIED)
         for path in before.keys() & after.keys()
         if before[path] != after[path]
     ]
@@ -574,7 +574,7 @@ def measurement_from_json(document: Mapping[str, Any]) -> Measurement:
         overridden_options=tuple(document["overridden_options"]),
         profile=tuple(ProfileEntry(**item) for item in document["profile"]),
         changed_files=tuple(
-            FileChange(item["path"], ChangeKind(item["kind"])) for item in document["changed_files"]
+            TreeChange(item["path"], ChangeKind(item["kind"])) for item in document["changed_files"]
         ),
         partial=document["partial"],
         partial_reason=document["partial_reason"],

@@ -10,7 +10,7 @@ from declone.measure import (
     FORCED_OPTIONS,
     ChangeKind,
     CollectionError,
-    FileChange,
+    TreeChange,
     WarningRecord,
     build_measurement,
     collect_arguments,
@@ -271,14 +271,14 @@ def test_diff_snapshots() -> None:
     before = {"a.py": (1, 10), "b.py": (2, 20), "c.py": (3, 30)}
     after = {"a.py": (1, 10), "b.py": (2, 21), "d.log": (5, 50)}
     assert diff_snapshots(before, after) == (
-        FileChange("b.py", ChangeKind.MODIFIED),
-        FileChange("c.py", ChangeKind.REMOVED),
-        FileChange("d.log", ChangeKind.ADDED),
+        TreeChange("b.py", ChangeKind.MODIFIED),
+        TreeChange("c.py", ChangeKind.REMOVED),
+        TreeChange("d.log", ChangeKind.ADDED),
     )
 
 
 def test_json_round_trip_keeps_everything() -> None:
-    result = build(events_for_run(), changed_files=(FileChange("report.txt", ChangeKind.ADDED),))
+    result = build(events_for_run(), changed_files=(TreeChange("report.txt", ChangeKind.ADDED),))
     document = json.loads(json.dumps(measurement_to_json(result)))
     assert document["warnings_by_category"]["PytestCollectionWarning"] == 2
     assert measurement_from_json(document) == result

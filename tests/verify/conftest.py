@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from declone.journal import FileChange, Run, apply_changes, start_run
+from declone.journal import JournalChange, Run, apply_changes, start_run
 
 WriteRepo = Callable[[Mapping[str, str]], Path]
 Migrate = Callable[[Path, Mapping[str, str | None]], Run]
@@ -50,10 +50,10 @@ def migrate() -> Migrate:
             target = root / path
             after = textwrap.dedent(text or "").encode()
             if target.exists():
-                entries.append(FileChange(path, target.read_bytes(), after, "replace"))
+                entries.append(JournalChange(path, target.read_bytes(), after, "replace"))
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                entries.append(FileChange(path, b"", after, "create", new_file=True))
+                entries.append(JournalChange(path, b"", after, "create", new_file=True))
         run, outcomes = apply_changes(root, run, entries, batch=1)
         assert all(outcome.status == "written" for outcome in outcomes), outcomes
         return run

@@ -157,8 +157,7 @@ class JournalWriter:
 
     def write(self, changes: Sequence[FileChange], batch: int) -> tuple[tuple[str, str], ...]:
         """Write ``changes``; returns ``(path, reason)`` for each file left alone."""
-        from declone.journal import FileChange as JournalChange
-        from declone.journal import apply_changes
+        from declone.journal import JournalChange, apply_changes
 
         for change in changes:
             if change.created:
