@@ -158,11 +158,16 @@ def test_migrating_every_family_keeps_the_suite_green_and_rolls_back(
     capsys.readouterr()
     main(["scan", str(root), "--json", "--no-cache"])
     scan = json.loads(capsys.readouterr().out)
+    bases = {
+        (family["name"], variant["id"]): variant["api"]["bases"]
+        for family in scan["families"]
+        for variant in family["variants"]
+    }
     definitions = {
         family["name"]: [
             member
             for member in family["members"]
-            if not member.get("bases") and member["qualname"] == member["name"]
+            if not bases[family["name"], member["variant"]] and member["qualname"] == member["name"]
         ]
         for family in scan["families"]
     }
