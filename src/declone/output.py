@@ -9,16 +9,11 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 __all__ = [
     "ProgressTask",
@@ -34,11 +29,16 @@ __all__ = [
 
 
 def _stdout() -> Console:
-    # Looked up at call time so that tests capturing sys.stdout see what was printed.
+    # Looked up at call time so that tests capturing sys.stdout see what was printed; rich is
+    # imported on first use, which keeps `declone check` on a few files quick to start.
+    from rich.console import Console
+
     return Console(file=sys.stdout, highlight=False, soft_wrap=True)
 
 
 def _stderr() -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 
@@ -75,7 +75,9 @@ def warn(message: str) -> None:
 
 
 def info(message: str) -> None:
-    _stderr().print(_escape(message))
+    """A plain line on stderr: no markup, so no rich needed."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
 
 
 def _escape(text: str) -> str:
@@ -115,10 +117,18 @@ def progress(
     description: str, total: int | None, *, enabled: bool = True
 ) -> Iterator[ProgressTask]:
     """A progress bar on stderr when it is a terminal; silent otherwise (CI logs, pipes)."""
-    console = _stderr()
-    if not enabled or not console.is_terminal:
+    if not enabled or not sys.stderr.isatty():
         yield _SilentTask()
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    console = _stderr()
     bar = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
