@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,8 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "TestWebSocketConnection" in report.read_text(encoding="utf-8")
     root = Path(figures["root"])
     assert (root / "tests" / "support" / "websocket_connection.py").is_file()
-    assert 'TestWebSocketConnection = "tests.support' in (root / "pyproject.toml").read_text() or (
-        "TestWebSocketConnection" in (root / "pyproject.toml").read_text()
-    )
+    families = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["declone"]["families"]
+    assert set(families) == {"TestWebSocketConnection", "MockAgent"}
     assert tree_digest(EXAMPLE) == example_before
 
 

@@ -203,27 +203,15 @@ def _before_after(ba: BeforeAfter | None) -> str:
         return ""
     b, a = ba.before, ba.after
     ratio = f"{ba.time_ratio:.2f}×" if ba.time_ratio is not None else "–"
+    counts = (
+        ("live copies", b.copies, a.copies),
+        ("pytest warnings", b.warnings, a.warnings),
+        ("collection warnings", b.collection_warnings, a.collection_warnings),
+    )
     rows = [
-        _row(
-            "live copies",
-            _count(b.copies),
-            _count(a.copies),
-            _delta(b.copies, a.copies),
-            numeric=(1, 2, 3),
-        ),
-        _row(
-            "pytest warnings",
-            _count(b.warnings),
-            _count(a.warnings),
-            _delta(b.warnings, a.warnings),
-            numeric=(1, 2, 3),
-        ),
-        _row(
-            "collection warnings",
-            _count(b.collection_warnings),
-            _count(a.collection_warnings),
-            _delta(b.collection_warnings, a.collection_warnings),
-            numeric=(1, 2, 3),
+        *(
+            _row(label, _count(before), _count(after), _delta(before, after), numeric=(1, 2, 3))
+            for label, before, after in counts
         ),
         _row(
             "collection time",

@@ -54,16 +54,12 @@ def resolve_root(args: argparse.Namespace) -> Path:
     for path in args.paths:
         if not Path(path).exists():
             raise DecloneError(f"{path}: no such file or folder", ExitCode.USAGE)
-    if args.root is not None:
-        root = Path(args.root)
-    elif len(args.paths) == 1 and Path(args.paths[0]).is_dir():
-        root = Path(args.paths[0])
-        args.paths = []
-    else:
-        root = Path.cwd()
-    if not root.is_dir():
-        raise DecloneError(f"{root}: not a folder; pass the repository root", ExitCode.USAGE)
-    return root.resolve()
+    from declone.config import repository_root
+
+    if args.root is None and len(args.paths) == 1 and Path(args.paths[0]).is_dir():
+        root, args.paths = Path(args.paths[0]), []
+        return repository_root(root)
+    return repository_root(args.root)
 
 
 def settings_from_args(args: argparse.Namespace) -> Any:
