@@ -4,7 +4,9 @@ The floor is the least any scanner must do: read every ``.py`` file and ``ast.pa
 one process. In the same run this script measures ``declone scan`` cold (an empty cache
 directory) and warm (the same cache directory again), each as a subprocess, and prints the
 ratios to the floor and the peak memory. Targets on a 2-core machine: cold <= 1.0x the floor,
-warm <= 0.1x the floor, peak memory <= 500 MB.
+warm <= 0.1x the floor, peak memory <= 500 MB. A third run, after one file gained a class,
+shows what an edit costs (no target: the families are built again from the cache's
+summaries, and only the edited file is parsed).
 
     python benchmarks/scan.py                 # 10,000 files, about 1.3M lines
     python benchmarks/scan.py --files 2000    # a quicker run
@@ -99,6 +101,8 @@ class ScanFigures:
     floor: Floor
     cold: DecloneRun
     warm: DecloneRun
+    #: Warm again after one file was edited; ``None`` when there was no file to edit.
+    edited: DecloneRun | None = None
 
     @property
     def cold_ratio(self) -> float:
@@ -122,12 +126,17 @@ class ScanFigures:
         }
 
     def to_json(self) -> dict[str, Any]:
+        edited = self.edited
         return {
             "floor": asdict(self.floor),
             "cold": asdict(self.cold),
             "warm": asdict(self.warm),
+            "edited": asdict(edited) if edited is not None else None,
             "cold_ratio": round(self.cold_ratio, 3),
             "warm_ratio": round(self.warm_ratio, 3),
+            "edited_ratio": (
+                round(edited.seconds / self.floor.seconds, 3) if edited is not None else None
+            ),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "targets": TARGETS,
             "meets_targets": self.verdicts(),
@@ -262,7 +271,8 @@ def run_declone(
 
 
 def compare(root: Path, python: str = sys.executable, work_dir: Path = WORK_DIR) -> ScanFigures:
-    """Floor, then declone cold on a new, empty cache directory, then warm on the same one.
+    """Floor, then declone cold on a new, empty cache directory, then warm on the same one,
+    then warm once more after one file was edited (and put back afterwards).
 
     The cache directory is this run's own (and removed afterwards), so that two benchmark
     runs at the same time cannot empty each other's cache between the cold and warm runs.
@@ -273,9 +283,27 @@ def compare(root: Path, python: str = sys.executable, work_dir: Path = WORK_DIR)
     try:
         cold = run_declone(root, cache_dir, "declone cold", python)
         warm = run_declone(root, cache_dir, "declone warm", python)
+        edited = _run_after_edit(root, cache_dir, python)
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
-    return ScanFigures(floor, cold, warm)
+    return ScanFigures(floor, cold, warm, edited)
+
+
+#: Appended to one file for the "edited" run: a new helper class, so families may change.
+_EDIT = "\n\nclass BenchmarkEditedHelper:\n    def ping(self):\n        return 'pong'\n"
+
+
+def _run_after_edit(root: Path, cache_dir: Path, python: str) -> DecloneRun | None:
+    files = python_files(root)
+    if not files:
+        return None
+    edited = files[len(files) // 2]
+    original = edited.read_bytes()
+    try:
+        edited.write_bytes(original + _EDIT.encode())
+        return run_declone(root, cache_dir, "declone warm, 1 file edited", python)
+    finally:
+        edited.write_bytes(original)
 
 
 # -- the repository ------------------------------------------------------------------------
@@ -341,7 +369,10 @@ def render_table(title: str, comparison: ScanFigures) -> str:
     rows: list[tuple[str, float, float, float | None, float | None]] = [
         ("floor (read + ast.parse, 1 process)", floor.seconds, 1.0, None, None)
     ]
-    for run in (comparison.cold, comparison.warm):
+    runs = [comparison.cold, comparison.warm]
+    if comparison.edited is not None:
+        runs.append(comparison.edited)
+    for run in runs:
         ratio = run.seconds / floor.seconds
         rows.append((run.label, run.seconds, ratio, run.peak_rss_mb, run.tree_peak_rss_mb))
     lines = [
@@ -362,7 +393,7 @@ def render_table(title: str, comparison: ScanFigures) -> str:
     if summary:
         found = ", ".join(f"{key} {value}" for key, value in summary.items() if key != "stats")
         lines.append(f"declone found: {found}")
-    for run in (comparison.cold, comparison.warm):
+    for run in runs:
         stats = run.summary.get("stats", {})
         if stats:
             lines.append(
@@ -408,7 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         title = f"declone scan on {repo.files:,} synthetic files ({repo.lines:,} lines)"
         print(render_table(title, comparison))
-    return 0 if comparison.cold.ok and comparison.warm.ok else 1
+    runs = [comparison.cold, comparison.warm, comparison.edited]
+    return 0 if all(run is None or run.ok for run in runs) else 1
 
 
 if __name__ == "__main__":

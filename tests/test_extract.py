@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import ast
+import io
 import textwrap
+import tokenize
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from declone import extract
 from declone.extract import decode_source, extract_file, extract_source, find_commented_classes
-from declone.model import ClassKind, FileProblem
+from declone.model import ClassKind, ClassRecord, FileProblem
 from declone.naming import PytestConfig
 
 DEFAULT = PytestConfig()
@@ -317,3 +322,378 @@ def test_fingerprint_is_invariant_under_blank_lines_and_comments(
     changed = only_class("\n".join(out) + "\n")
     assert changed.fingerprint == original.fingerprint
     assert changed.shape == original.shape
+
+
+# -- the per-process memo and the fast paths must never change a result ----------------------
+
+COPY = """\
+class TestCopied:
+    def __init__(self):
+        self.value = TestCopied
+
+    def run(self, times=1):
+        return [self.value] * times
+"""
+
+
+def _indented(source: str, prefix: str) -> str:
+    return "".join(prefix + line if line.strip() else line for line in source.splitlines(True))
+
+
+def _fresh(path: str, source: str, config: PytestConfig = DEFAULT) -> list[ClassRecord]:
+    """The classes, every fact computed from the tree, nothing remembered or reused."""
+    collector = extract._ClassCollector(
+        path, source.splitlines(keepends=True), config, None, False, 0, memo=None
+    )
+    return collector.collect(ast.parse(source).body)
+
+
+def test_copies_get_their_own_positions_kinds_and_method_lines() -> None:
+    source = (
+        "import os\n\n"
+        + COPY
+        + "\n\ndef build():\n"
+        + _indented(COPY, "    ")
+        + "\n\nclass TestOuter:\n    def test_it(self):\n        pass\n\n"
+        + _indented(COPY, "    ")
+        + "\n\n\n"
+        + COPY
+    )
+    extract._MEMO.clear()
+    record = extract_source("tests/test_copies.py", source, DEFAULT)
+    found = [
+        (
+            c.qualname,
+            c.lineno,
+            c.end_lineno,
+            c.col,
+            [m.lineno for m in c.methods],
+            c.in_function,
+            c.kind,
+            c.warns_on_collection,
+        )
+        for c in record.classes
+    ]
+    assert found == [
+        ("TestCopied", 3, 8, 0, [4, 7], False, ClassKind.HELPER, True),
+        ("build.<locals>.TestCopied", 12, 17, 4, [13, 16], True, ClassKind.HELPER, False),
+        ("TestOuter", 20, 29, 0, [21], False, ClassKind.TEST, False),
+        ("TestOuter.TestCopied", 24, 29, 4, [25, 28], False, ClassKind.HELPER, True),
+        ("TestCopied", 33, 38, 0, [34, 37], False, ClassKind.HELPER, True),
+    ]
+    copies = [c for c in record.classes if c.name == "TestCopied"]
+    assert {(c.fingerprint, c.shape, c.statements, c.source) for c in copies} == {
+        (copies[0].fingerprint, copies[0].shape, copies[0].statements, COPY)
+    }
+    # The same copy in a file pytest does not collect, or in a backup, does not warn.
+    elsewhere = extract_source("tests/helpers.py", COPY, DEFAULT).classes[0]
+    assert (elsewhere.lineno, elsewhere.warns_on_collection) == (1, False)
+    backup = extract_source("tests/test_b.py", COPY, DEFAULT, is_backup=True).classes[0]
+    assert (backup.in_backup, backup.warns_on_collection) == (True, False)
+    # And every record equals the one computed with nothing remembered.
+    fresh = _fresh("tests/test_copies.py", source)
+    assert list(record.classes) == fresh
+    assert [c.source for c in record.classes] == [c.source for c in fresh]
+
+
+def test_other_pytest_settings_reclassify_a_remembered_class() -> None:
+    extract._MEMO.clear()
+    suite = "class Checks:\n    def check_one(self):\n        pass\n"
+    assert only_class(suite).kind is ClassKind.HELPER
+    config = PytestConfig(python_functions=("check_",))
+    assert only_class(suite, config=config).kind is ClassKind.TEST
+
+
+MARGIN_SENSITIVE = '''\
+class Holder:
+    TEXT = """
+    first
+
+    last
+    """
+'''
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        pytest.param(
+            [MARGIN_SENSITIVE, "def f():\n" + _indented(MARGIN_SENSITIVE, "    ")],
+            id="string-content-moves-with-the-margin",
+        ),
+        pytest.param(
+            [MARGIN_SENSITIVE.replace("\n\n", "\n   \n"), MARGIN_SENSITIVE],
+            id="whitespace-only-line-in-a-string",
+        ),
+        pytest.param(
+            ["\f\n" + COPY, "# \f\n" + COPY.replace("self.value = ", "self.other = ")],
+            id="form-feed-splits-lines-for-str-splitlines-only",
+        ),
+        pytest.param(
+            ['s = "\u2028"\n' + COPY, "s = 1\n" + COPY.replace("times=1", "times=2")],
+            id="unicode-line-separator",
+        ),
+        pytest.param([COPY, COPY.replace("\n", "\r\n"), COPY.replace("\n", "\r")], id="newlines"),
+        pytest.param(
+            [
+                "class G:\n    x = 1; y = 2\n    def f(self): return 1; z = 3\n",
+                "class G:\n    x = 1; y = 3\n    def f(self): return 1; z = 4\n",
+            ],
+            id="statements-sharing-a-line",
+        ),
+        pytest.param(
+            [
+                "class H:\n    def g(self,\n          a=1):\n        return 1\n",
+                "class H:\n    def g(self,\n          a=2):\n        return 1\n",
+            ],
+            id="headers-alike-on-their-first-line",
+        ),
+        pytest.param(
+            [
+                "class H:\n    @staticmethod\n    def g():\n        return 1\n",
+                "class H:\n    @classmethod\n    def g():\n        return 1\n",
+            ],
+            id="decorators-above-alike-headers",
+        ),
+        pytest.param(
+            [
+                "class H:\n    def g(self,\n          a): return 1\n",
+                "class H:\n    def g(self,\n          b): return 1\n",
+            ],
+            id="body-on-the-last-line-of-the-header",
+        ),
+        pytest.param(
+            [
+                "class U:\n    def f(self): return 'é'\n    a = 'ü'; b = 1\n",
+                "class U:\n    def f(self): return 'éé'\n    a = 'ü'; b = 2\n",
+            ],
+            id="non-ascii-columns",
+        ),
+        pytest.param(
+            [
+                "class P:\n    @property\n    def x(self):\n        return P\n"
+                "    @x.setter\n    def x(self, v):\n        self._x = v\n",
+                "class Q:\n    @property\n    def x(self):\n        return P\n"
+                "    @x.setter\n    def x(self, v):\n        self._x = v\n",
+            ],
+            id="methods-sharing-a-name",
+        ),
+    ],
+)
+def test_remembered_facts_equal_fresh_ones(variants: list[str]) -> None:
+    """Copies whose text is alike in all but what the memo must tell apart."""
+    fresh = [_fresh(f"tests/test_{i}.py", text) for i, text in enumerate(variants)]
+    extract._MEMO.clear()
+    for _ in range(2):  # first with an empty memo, then with everything remembered
+        for i, text in enumerate(variants):
+            record = extract_source(f"tests/test_{i}.py", text, DEFAULT)
+            assert list(record.classes) == fresh[i]
+            assert [c.source for c in record.classes] == [c.source for c in fresh[i]]
+    # The cases are worth their name: the copies differ in what a mixed-up memo would share.
+    distinct = {(classes[0].fingerprint, classes[0].shape) for classes in fresh}
+    assert len(distinct) == (1 if "\r" in variants[1] else len(variants))
+
+
+def test_indentation_does_not_change_a_fingerprint() -> None:
+    two = "class T:\n  x = [1,\n    2]\n  def f(self, a=None):\n    y = a; return y\n"
+    four = "class T:\n    x = [1,\n      2]\n    def f(self, a=None):\n        y = a; return y\n"
+    extract._MEMO.clear()
+    first, second = (extract_source("t.py", text, DEFAULT).classes[0] for text in (two, four))
+    assert (first.fingerprint, first.statements) == (second.fingerprint, second.statements)
+    assert [first, second] == [_fresh("t.py", two)[0], _fresh("t.py", four)[0]]
+
+
+def test_the_memo_stays_bounded() -> None:
+    memo = extract._Memo(limit=3)
+    for number in range(10):
+        record = extract._ClassCollector(
+            "t.py", [f"class C{number}: pass\n"], DEFAULT, None, False, 0, memo=memo
+        ).collect(ast.parse(f"class C{number}: pass\n").body)
+        assert record[0].name == f"C{number}"
+        assert len(memo.classes) <= 3
+        assert len(memo.headers) <= 3
+
+
+def _reference_dump(node: object) -> str:
+    """The canonical text spelled out field by field, as fingerprints always had it."""
+    if isinstance(node, ast.AST):
+        fields = "".join(_reference_dump(getattr(node, f, None)) + "," for f in node._fields)
+        return f"{type(node).__name__}({fields})"
+    if isinstance(node, list):
+        return "[" + "".join(_reference_dump(item) + "," for item in node) + "]"
+    return repr(node)
+
+
+EVERY_SYNTAX = '''\
+import os.path as p, sys
+from . import x as y
+@decorator(arg, *a, key=1, **kw)
+class A(B, metaclass=M, **extra):
+    """Doc."""
+    x: int = 1
+    y, *z = [1, 2.5, 3j, b"b", None, ..., True]
+    def f(self, a, /, b=1, *args, c, d=2, **kw) -> "A":
+        global g
+        nonlocal_like = lambda q, *r, s=1, **t: (q, r, s, t)
+        del self.a[1:2:3], self.b
+        async def g():
+            async for i in h():
+                await i
+            async with j() as (k, l):
+                yield
+            yield from m
+        while not (a and b or c) is not None:
+            a @= -b ** ~c
+            break
+        else:
+            continue
+        try:
+            raise ValueError("x") from None
+        except* (TypeError, KeyError) as error:
+            pass
+        finally:
+            assert a, f"{a!r:>{b}} {c=}"
+        match a:
+            case [1, *rest] | {"k": v, **others} if v:
+                pass
+            case Point(x=0, y=_) as point:
+                pass
+            case str() | None:
+                pass
+        return {k: v for k, v in kw.items() if k} | {*args} or [i async for i in a]
+    def __init__(self, value, *args, flag=None, **options):
+        self.a, [self.b, self.c] = value
+        self.d: int = 1
+        self.e += 1
+        try:
+            self.f = 1
+        except ValueError:
+            self.g = 2
+        match value:
+            case 1:
+                self.h = 3
+        def inner():
+            self.not_counted = 4
+    def g(self, *, only):
+        class Local(A): pass
+try:
+    class InTry: pass
+except ImportError:
+    class InExcept: pass
+match sys:
+    case _:
+        class InCase: pass
+'''
+
+
+def test_dump_equals_the_field_by_field_text() -> None:
+    trees = [
+        ast.parse(EVERY_SYNTAX),
+        ast.parse(CONNECTION),
+        ast.parse(NEWER_SYNTAX[NEWER_SYNTAX.index("class Plain") :]),
+    ]
+    trees += [
+        ast.parse(path.read_text("utf-8")) for path in Path(extract.__file__).parent.glob("*.py")
+    ]
+    for tree in trees:
+        for node in ast.walk(tree):
+            assert extract._dump(node) == _reference_dump(node)
+
+
+def test_every_syntax_extracts_as_computed_afresh() -> None:
+    extract._MEMO.clear()
+    for _ in range(2):
+        record = extract_source("tests/test_every.py", EVERY_SYNTAX, DEFAULT)
+        assert list(record.classes) == _fresh("tests/test_every.py", EVERY_SYNTAX)
+    found = {c.qualname: c for c in record.classes}
+    assert set(found) == {"A", "A.g.<locals>.Local", "InTry", "InExcept", "InCase"}
+    assert found["A"].init_attributes == ("a", "b", "c", "d", "e", "f", "g", "h")
+    assert found["A"].decorators == ("decorator(arg, *a, key=1, **kw)",)
+    assert found["A"].bases == ("B", "metaclass=M", "**extra")
+    params = {m.name: m.params for m in found["A"].methods}
+    assert params["f"] == ("self", "a", "b=", "*args", "c", "d=", "**kw")
+    assert params["g"] == ("self", "*", "only")
+
+
+line_text = st.text(alphabet=" \t\r\f\v\xa0\u3000ax#:", max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(line_text, min_size=1, max_size=6))
+def test_dedent_equals_textwrap(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assert extract._dedent(text) == textwrap.dedent(text)
+
+
+def _reference_decode(data: bytes) -> tuple[str, str] | FileProblem:
+    """Decoding as the tokenize module decides it, for every input."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if "invalid or missing encoding declaration" not in exc.msg:
+            return FileProblem("", 1, f"bad coding cookie or BOM ({exc.msg}); fix the declaration")
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return FileProblem(
+            "",
+            line,
+            f"not valid {encoding} (byte {data[exc.start]:#04x}); add a coding cookie or re-encode",
+        )
+
+
+byte_pieces = st.sampled_from(
+    [
+        b"\n",
+        b"# ",
+        b"coding",
+        b"coding: latin-1",
+        b"coding=utf-8",
+        b"x = 1",
+        b"\xef\xbb\xbf",
+        b"\xe9",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(byte_pieces, max_size=8))
+def test_decoding_fast_path_agrees_with_tokenize(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    assert decode_source(data) == _reference_decode(data)
+
+
+def _reference_commented(text: str) -> list[tuple[str, int, int]]:
+    """Commented-out classes found line by line, with no search ahead of it."""
+    lines = text.splitlines()
+    found, index = [], 0
+    while index < len(lines):
+        match = extract._COMMENTED_CLASS.match(lines[index])
+        if match is None:
+            index += 1
+            continue
+        end = index + 1
+        while end < len(lines) and lines[end].lstrip().startswith("#"):
+            end += 1
+        parsed_end = extract._parseable_prefix([extract._uncomment(x) for x in lines[index:end]])
+        if parsed_end:
+            found.append((match.group("name"), index + 1, index + parsed_end))
+            index += parsed_end
+        else:
+            index += 1
+    return found
+
+
+comment_pieces = st.sampled_from(
+    ["#", " ", "\t", "class", " A", "Bé", ":", "\n", "\f", " pass", "x = 1"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(comment_pieces, max_size=14))
+def test_commented_class_search_agrees_with_line_by_line(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    found = [(c.name, c.lineno, c.end_lineno) for c in find_commented_classes("t.py", text)]
+    assert found == _reference_commented(text)

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from declone.config import load_settings
-from declone.scan import scan_focused, scan_repository
-from declone.scanjson import family_to_json
+from declone.scan import scan_focused, scan_overview, scan_repository
+from declone.scanjson import family_to_json, index_to_json
 
 BODY = """\
     def __init__(self):
@@ -61,6 +61,16 @@ def families_of(root: Path, cache: Path | None) -> list[dict[str, object]]:
     return [family_to_json(f) for f in index.families]
 
 
+def document_of(root: Path, cache: Path | None, *, overview: bool = False) -> dict[str, object]:
+    """The whole ``scan --json`` document but its timings."""
+    config = load_settings(root)
+    config = (
+        config.with_overrides(cache_dir=cache) if cache else config.with_overrides(use_cache=False)
+    )
+    index, _ = (scan_overview if overview else scan_repository)(config)
+    return index_to_json(index)
+
+
 def without_source_diffs(family: dict[str, object]) -> dict[str, object]:
     variants = [
         {**v, "diff": {**v["diff"], "source_diff": ""}}  # type: ignore[dict-item]
@@ -102,6 +112,9 @@ def test_cached_scans_agree_with_uncached_ones(tmp_path_factory, states) -> None
         expected = families_of(root, None)
         assert families_of(root, cache) == expected
         assert families_of(root, cache) == expected  # warm, from the cache alone
+        whole = document_of(root, None)
+        assert document_of(root, cache, overview=True) == whole
+        assert document_of(root, cache, overview=True) == whole  # the stored overview
         config = load_settings(root).with_overrides(cache_dir=cache)
         for focus in sorted(state)[:2]:
             focused, _ = scan_focused(config, {focus})

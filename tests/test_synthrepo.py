@@ -166,3 +166,23 @@ def test_declone_finds_every_generated_family(tmp_path: Path) -> None:
     assert run.summary["files"] == repo.files
     assert run.summary["families"] == repo.families
     assert run.peak_rss_mb > 0
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_compare_measures_cold_warm_and_an_edit_and_puts_the_file_back(tmp_path: Path) -> None:
+    repo = scan.prepare_synthetic_repo(60, seed=3, work_dir=tmp_path)
+    before = {path: path.read_bytes() for path in scan.python_files(repo.root)}
+    figures = scan.compare(repo.root, work_dir=tmp_path)
+    assert figures.cold.ok, figures.cold.stderr_tail
+    assert figures.warm.ok, figures.warm.stderr_tail
+    assert figures.edited is not None
+    assert figures.edited.ok, figures.edited.stderr_tail
+    assert figures.cold.summary["stats"]["parsed"] == repo.files
+    assert figures.warm.summary["stats"]["parsed"] == 0
+    assert figures.edited.summary["stats"]["parsed"] == 1
+    # The edit adds one class, a helper of its own: one more class, the same families.
+    assert figures.edited.summary["classes"] == figures.warm.summary["classes"] + 1
+    assert figures.edited.summary["families"] == figures.warm.summary["families"] == repo.families
+    assert {path: path.read_bytes() for path in scan.python_files(repo.root)} == before
+    assert figures.to_json()["edited_ratio"] > 0
+    assert "1 file edited" in scan.render_table("title", figures)

@@ -11,11 +11,19 @@ Only changed rows are written back, in one transaction, so a warm scan of a larg
 read of the stat table, not a rewrite of the whole cache. The near-clone pairs found by the
 last scan are kept too: similarity is a pure function of two shapes, so only shapes new since
 then need comparing.
+
+A third blob per row, the file's ``FileOutline``, holds what an index lists besides families
+(commented-out copies, problems, uncollectable tests, warning sources, backup copies), so
+that ``declone scan`` loads full records only for the classes it shows in detail. Finally the
+last overview is kept whole, under a key made of the options and every listed file's digest:
+an unchanged repository is answered from one row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import os
 import pickle
@@ -27,12 +35,12 @@ from typing import Any
 
 from declone import __version__
 from declone.families import SimilarPairs, Summary, summaries_of
-from declone.model import FileRecord
+from declone.model import FileOutline, FileRecord, ScanIndex
 from declone.naming import PytestConfig
 
-__all__ = ["CachedStat", "ScanCache", "default_cache_dir"]
+__all__ = ["CachedStat", "FileBlobs", "ScanCache", "default_cache_dir", "encode_file"]
 
-_FORMAT = 6
+_FORMAT = 7
 _RACY_NS = 2_000_000_000
 _BATCH = 500
 
@@ -45,6 +53,67 @@ def default_cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg) if xdg else Path.home() / ".cache"
     return base / "declone"
+
+
+@dataclass(frozen=True)
+class FileBlobs:
+    """One file's cache row payload, serialised where the file was parsed (a worker)."""
+
+    digest: str
+    record: bytes
+    summaries: bytes
+    outline: bytes
+
+    def load_summaries(self) -> tuple[Summary, ...]:
+        return _load_summaries(self.summaries)
+
+    def load_outline(self) -> FileOutline:
+        outline: FileOutline = _loads(self.outline)
+        return outline
+
+    def load_record(self) -> FileRecord:
+        record: FileRecord = _loads(self.record)
+        return record
+
+
+def encode_file(record: FileRecord, outline: FileOutline) -> FileBlobs:
+    return FileBlobs(
+        record.digest,
+        _dumps(record),
+        _dumps(tuple(tuple(s) for s in summaries_of(record))),
+        _dumps(outline),
+    )
+
+
+def _dumps(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _loads(blob: bytes) -> Any:
+    with _collector_paused():
+        return pickle.loads(blob)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Unpickling creates many containers and frees none: the cyclic collector's passes over
+    them would find nothing, and on a large cache they cost as much as the loading itself."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+# tuple.__new__ straight from C: Summary._make's checks cost more than the whole load.
+_make_summary = functools.partial(tuple.__new__, Summary)
+
+
+def _load_summaries(blob: bytes) -> tuple[Summary, ...]:
+    return tuple(map(_make_summary, _loads(blob)))
 
 
 @dataclass(frozen=True)
@@ -61,9 +130,11 @@ class ScanCache:
     def __init__(self, connection: sqlite3.Connection | None) -> None:
         self._connection = connection
         self._stats: dict[str, CachedStat] | None = None
-        self._pending: dict[str, tuple[int, int, FileRecord]] = {}
+        self._pending: dict[str, tuple[int, int, FileBlobs]] = {}
+        self._restat: dict[str, tuple[int, int]] = {}
         self._removed: set[str] = set()
         self._pairs: tuple[str, SimilarPairs] | None = None
+        self._overview: dict[str, tuple[str, bytes]] = {}
 
     @classmethod
     def disabled(cls) -> ScanCache:
@@ -82,7 +153,8 @@ class ScanCache:
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
-                "mtime_ns INTEGER, digest TEXT, written_ns INTEGER, record BLOB, summary BLOB)"
+                "mtime_ns INTEGER, digest TEXT, written_ns INTEGER, record BLOB, summary BLOB, "
+                "outline BLOB)"
             )
             connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB)")
         except sqlite3.Error:
@@ -126,20 +198,27 @@ class ScanCache:
         found: dict[str, FileRecord] = {}
         for chunk in _chunks(sorted(set(paths))):
             marks = ",".join("?" * len(chunk))
-            for path, blob in self._query(
-                f"SELECT path, record FROM files WHERE path IN ({marks})", chunk
-            ):
-                found[path] = pickle.loads(blob)
+            rows = self._query(f"SELECT path, record FROM files WHERE path IN ({marks})", chunk)
+            with _collector_paused():
+                found.update((path, pickle.loads(blob)) for path, blob in rows)
         return found
 
     def summaries(self) -> dict[str, tuple[Summary, ...]]:
         rows = self._query("SELECT path, summary FROM files")
-        # tuple.__new__ straight from C: Summary._make's checks cost more than the whole load.
-        make = functools.partial(tuple.__new__, Summary)
-        return {path: tuple(map(make, pickle.loads(blob))) for path, blob in rows}
+        with _collector_paused():
+            return {path: tuple(map(_make_summary, pickle.loads(blob))) for path, blob in rows}
 
-    def store(self, path: str, size: int, mtime_ns: int, record: FileRecord) -> None:
-        self._pending[path] = (size, mtime_ns, record)
+    def outlines(self) -> dict[str, FileOutline]:
+        rows = self._query("SELECT path, outline FROM files")
+        with _collector_paused():
+            return {path: pickle.loads(blob) for path, blob in rows}
+
+    def store(self, path: str, size: int, mtime_ns: int, blobs: FileBlobs) -> None:
+        self._pending[path] = (size, mtime_ns, blobs)
+
+    def restat(self, path: str, size: int, mtime_ns: int) -> None:
+        """The file was touched but its content is the cached one: trust the new stat."""
+        self._restat[path] = (size, mtime_ns)
 
     def prune(self, live_paths: set[str]) -> None:
         self._removed = set(self.stats()) - live_paths
@@ -154,43 +233,67 @@ class ScanCache:
     def store_similar_pairs(self, key: str, pairs: SimilarPairs) -> None:
         self._pairs = (key, pairs)
 
+    def overview(self, key: str) -> ScanIndex | None:
+        """The overview index the last scan stored, if it was stored under ``key``."""
+        blob = self._overview_part("overview", key)
+        index = _loads(blob) if blob is not None else None
+        return index if isinstance(index, ScanIndex) else None
+
+    def overview_document(self, key: str) -> str | None:
+        """The overview's JSON document (without timings), if stored under ``key``."""
+        blob = self._overview_part("overview-json", key)
+        return blob.decode("utf-8", "surrogatepass") if blob is not None else None
+
+    def store_overview(self, key: str, index: ScanIndex) -> None:
+        self._overview["overview"] = (key, _dumps(index))
+
+    def store_overview_document(self, key: str, document: str) -> None:
+        self._overview["overview-json"] = (key, document.encode("utf-8", "surrogatepass"))
+
+    def _overview_part(self, part: str, key: str) -> bytes | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (part,))
+        stored_key, _, payload = rows[0][0].partition(b"\0") if rows else (b"", b"", b"")
+        return payload if stored_key == key.encode() else None
+
     def save(self, now_ns: int) -> None:
-        if self._connection is None or not (self._pending or self._removed or self._pairs):
+        if self._connection is None or not (
+            self._pending or self._restat or self._removed or self._pairs or self._overview
+        ):
             return
         rows = [
-            (
-                path,
-                size,
-                mtime_ns,
-                record.digest,
-                now_ns,
-                pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL),
-                pickle.dumps(
-                    tuple(tuple(s) for s in summaries_of(record)), protocol=pickle.HIGHEST_PROTOCOL
-                ),
-            )
-            for path, (size, mtime_ns, record) in self._pending.items()
+            (path, size, mtime_ns, b.digest, now_ns, b.record, b.summaries, b.outline)
+            for path, (size, mtime_ns, b) in self._pending.items()
         ]
+        restats = [(size, mtime, now_ns, path) for path, (size, mtime) in self._restat.items()]
         try:
             with _transaction(self._connection):
                 self._connection.executemany(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
+                self._connection.executemany(
+                    "UPDATE files SET size = ?, mtime_ns = ?, written_ns = ? WHERE path = ?",
+                    restats,
                 )
                 self._connection.executemany(
                     "DELETE FROM files WHERE path = ?", [(p,) for p in sorted(self._removed)]
                 )
                 if self._pairs is not None:
                     key, pairs = self._pairs
-                    self._connection.execute(
-                        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                        (f"pairs:{key}", pickle.dumps(pairs, protocol=pickle.HIGHEST_PROTOCOL)),
-                    )
+                    self._put_meta(f"pairs:{key}", _dumps(pairs))
+                for part, (key, payload) in self._overview.items():
+                    self._put_meta(part, key.encode() + b"\0" + payload)
         except sqlite3.Error:
             return  # the scan's result stands; the next scan recomputes what is missing
         self._pending.clear()
+        self._restat.clear()
         self._removed.clear()
         self._pairs = None
+        self._overview.clear()
         self._stats = None
+
+    def _put_meta(self, key: str, value: bytes) -> None:
+        assert self._connection is not None
+        self._connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
         if self._connection is not None:

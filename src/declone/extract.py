@@ -9,12 +9,14 @@ LibCST's parser, which reads grammar newer than the running interpreter (PEP 701
 from __future__ import annotations
 
 import ast
+import codecs
 import hashlib
 import io
 import re
 import textwrap
 import tokenize
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 from declone.model import (
     ClassKind,
@@ -48,6 +50,10 @@ _DATACLASS_DECORATORS = frozenset(
     }
 )
 _NEW_BASES = frozenset({"NamedTuple", "typing.NamedTuple", "tuple"})
+_FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Where str.splitlines breaks lines besides \n, \r and \r\n, and Python's tokenizer does not.
+_OTHER_LINE_BREAKS = "\v\f\x1c\x1d\x1e"
+_OTHER_NON_ASCII_LINE_BREAKS = "\x85\u2028\u2029"
 
 
 def digest_of(data: bytes) -> str:
@@ -66,12 +72,16 @@ def decode_source(data: bytes) -> tuple[str, str] | FileProblem:
     if b"\0" in data:
         line = data.count(b"\n", 0, data.index(b"\0")) + 1
         return FileProblem("", line, "contains NUL bytes; not Python source, skipped")
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        if "invalid or missing encoding declaration" not in exc.msg:
-            return FileProblem("", 1, f"bad coding cookie or BOM ({exc.msg}); fix the declaration")
-        encoding = "utf-8"  # undecodable bytes in the first two lines: say where below
+    if _declares_no_encoding(data):
+        encoding = "utf-8"  # what tokenize.detect_encoding says then, at a fraction of the cost
+    else:
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as exc:
+            if "invalid or missing encoding declaration" not in exc.msg:
+                reason = f"bad coding cookie or BOM ({exc.msg}); fix the declaration"
+                return FileProblem("", 1, reason)
+            encoding = "utf-8"  # undecodable bytes in the first two lines: say where below
     try:
         return data.decode(encoding), encoding
     except UnicodeDecodeError as exc:
@@ -81,6 +91,14 @@ def decode_source(data: bytes) -> tuple[str, str] | FileProblem:
             line,
             f"not valid {encoding} (byte {data[exc.start]:#04x}); add a coding cookie or re-encode",
         )
+
+
+def _declares_no_encoding(data: bytes) -> bool:
+    """No BOM, and no coding cookie in the first two lines (a cookie says ``coding``)."""
+    first_end = data.find(b"\n")
+    second_end = data.find(b"\n", first_end + 1) if first_end >= 0 else -1
+    head = data if second_end < 0 else data[:second_end]
+    return not data.startswith(codecs.BOM_UTF8) and b"coding" not in head
 
 
 def extract_file(
@@ -105,11 +123,19 @@ def extract_source(
     except (SyntaxError, ValueError) as exc:
         return _extract_with_fallback(path, text, pytest, digest, is_backup, commented, exc)
     lines = text.splitlines(keepends=True)
-    test_file = pytest.is_test_file(path)
-    classes = tuple(
-        _ClassCollector(path, lines, pytest, test_file, is_backup, 0).collect(tree.body)
-    )
+    # The memo keys classes by their lines, which must then be the parser's lines: a form
+    # feed or a Unicode line separator ends a line for splitlines, not for the parser.
+    memo = None if _has_other_line_breaks(text) else _MEMO
+    collector = _ClassCollector(path, lines, pytest, None, is_backup, 0, memo=memo)
+    classes = tuple(collector.collect(tree.body))
     return FileRecord(path, digest, classes, commented, is_backup=is_backup)
+
+
+def _has_other_line_breaks(text: str) -> bool:
+    # One substring search per character is several times faster than a regular expression.
+    return any(c in text for c in _OTHER_LINE_BREAKS) or (
+        not text.isascii() and any(c in text for c in _OTHER_NON_ASCII_LINE_BREAKS)
+    )
 
 
 def _extract_with_fallback(
@@ -142,6 +168,19 @@ def _extract_with_fallback(
 
 
 def _dotted(node: ast.expr) -> str:
+    """A base or decorator as ``ast.unparse`` writes it.
+
+    Plain and dotted names are nearly all of them, and ``ast.unparse`` writes those exactly as
+    joined here, at many times the cost.
+    """
+    attributes: list[str] = []
+    inner = node
+    while isinstance(inner, ast.Attribute):
+        attributes.append(inner.attr)
+        inner = inner.value
+    if isinstance(inner, ast.Name):
+        attributes.append(inner.id)
+        return ".".join(reversed(attributes))
     return ast.unparse(node)
 
 
@@ -177,55 +216,92 @@ def _dump(node: ast.AST) -> str:
     """A canonical text of a node's structure: positions, comments and layout are absent.
 
     Same information as ``ast.dump(node, annotate_fields=False)``, written into one list
-    instead of joined level by level, which makes it about a third cheaper; this runs on
-    every statement of every class, so it sets the scan's speed.
+    instead of joined level by level. Its hashes are kept in caches and baselines, so the text
+    must never change: the tests check it against the plain field-by-field spelling.
     """
     parts: list[str] = []
     _emit(node, parts.append)
     return "".join(parts)
 
 
+def _node_types() -> list[type[ast.AST]]:
+    """Every node type the parser can make (it makes no others)."""
+    found: list[type[ast.AST]] = []
+    pending: list[type[ast.AST]] = [ast.AST]
+    while pending:
+        node_type = pending.pop()
+        found.append(node_type)
+        pending.extend(node_type.__subclasses__())
+    return found
+
+
+# ``"Load()"``, ``"Add()"``, ...: the whole text of each node type without fields.
+_FIELDLESS_TEXTS = {t: f"{t.__name__}()" for t in _node_types() if not t._fields}
+# Statement types that hold statements (``if``, ``try``, ``def``, ``match``, ...). Most
+# statements are simple, and knowing that from their type saves five attribute lookups each.
+_COMPOUND_STATEMENTS = frozenset(
+    t
+    for t in _node_types()
+    if issubclass(t, ast.stmt)
+    and not {"body", "orelse", "finalbody", "handlers", "cases"}.isdisjoint(t._fields)
+)
+
+
 def _emit(node: ast.AST, write: Callable[[str], None]) -> None:
-    write(node.__class__.__name__)
-    write("(")
+    # Names and constants are a third of all nodes, contexts and operators (no fields) another
+    # third: writing those whole instead of field by field is most of this function's speed.
+    write(f"{node.__class__.__name__}(")
     for name in node._fields:
-        value = getattr(node, name, None)
-        if isinstance(value, ast.AST):
-            _emit(value, write)
+        value: Any = getattr(node, name, None)
+        if value is None:  # absent annotations, returns, kinds, ...: a quarter of all values
+            write("None,")
+            continue
+        value_type = value.__class__
+        if value_type is ast.Name:
+            write(f"Name({value.id!r},{_FIELDLESS_TEXTS[value.ctx.__class__]},),")
+        elif value_type is ast.Constant:
+            write(f"Constant({value.value!r},{value.kind!r},),")
+        elif isinstance(value, ast.AST):
+            text = _FIELDLESS_TEXTS.get(value_type)
+            if text is None:
+                _emit(value, write)
+                write(",")
+            else:
+                write(f"{text},")
         elif isinstance(value, list):
             write("[")
             for item in value:
-                if isinstance(item, ast.AST):
-                    _emit(item, write)
+                item_type = item.__class__
+                if item_type is ast.Name:
+                    write(f"Name({item.id!r},{_FIELDLESS_TEXTS[item.ctx.__class__]},),")
+                elif item_type is ast.Constant:
+                    write(f"Constant({item.value!r},{item.kind!r},),")
+                elif isinstance(item, ast.AST):
+                    text = _FIELDLESS_TEXTS.get(item_type)
+                    if text is None:
+                        _emit(item, write)
+                        write(",")
+                    else:
+                        write(f"{text},")
                 else:
-                    write(repr(item))
-                write(",")
-            write("]")
+                    write(f"{item!r},")
+            write("],")
         else:
-            write(repr(value))
-        write(",")
+            write(f"{value!r},")
     write(")")
-
-
-def _statement_dumps(body: Sequence[ast.stmt]) -> Iterator[tuple[str, str]]:
-    """``(method name or "", normalised text)`` per statement; methods are flattened."""
-    for statement in _without_docstring(body):
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            kind = "async def" if isinstance(statement, ast.AsyncFunctionDef) else "def"
-            decorators = ",".join(_dump(d) for d in statement.decorator_list)
-            returns = _dump(statement.returns) if statement.returns else ""
-            name = statement.name
-            yield name, f"{kind} {name}({_dump(statement.args)})->{returns}@{decorators}"
-            for inner in _without_docstring(statement.body):
-                yield name, _dump(inner)
-        else:
-            yield "", _dump(statement)
 
 
 def _count_statements(body: Sequence[ast.stmt]) -> int:
     total = 0
     for statement in _without_docstring(body):
-        total += 1
+        total += _count_statement(statement)
+    return total
+
+
+def _count_statement(statement: ast.stmt) -> int:
+    """1, plus the statements in its blocks (each block's docstring excluded)."""
+    total = 1
+    if statement.__class__ in _COMPOUND_STATEMENTS:
         for field in ("body", "orelse", "finalbody"):
             inner = getattr(statement, field, None)
             if isinstance(inner, list):
@@ -244,12 +320,12 @@ def _init_attributes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[
     for statement in _statements(function.body):
         targets: list[ast.expr] = []
         if isinstance(statement, ast.Assign):
-            targets = statement.targets
-        elif isinstance(statement, ast.AnnAssign | ast.AugAssign):
+            targets = list(statement.targets)
+        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
             targets = [statement.target]
         while targets:
             target = targets.pop(0)
-            if isinstance(target, ast.Tuple | ast.List):
+            if isinstance(target, (ast.Tuple, ast.List)):
                 targets[:0] = target.elts
             elif (
                 isinstance(target, ast.Attribute)
@@ -264,7 +340,9 @@ def _statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
     """Every statement in ``body`` and in the blocks nested in it, not in nested functions."""
     for statement in body:
         yield statement
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if statement.__class__ not in _COMPOUND_STATEMENTS or isinstance(
+            statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        ):
             continue
         for field in ("body", "orelse", "finalbody"):
             inner = getattr(statement, field, None)
@@ -300,153 +378,450 @@ def _sets_test_false(body: Sequence[ast.stmt]) -> bool:
     return False
 
 
+def _dedent(text: str) -> str:
+    """``textwrap.dedent(text)``, at no cost for most module-level classes."""
+    # Without a margin (the first line is not indented) and without whitespace-only lines,
+    # which dedent empties, there is nothing to change: the same string is kept, not a copy.
+    if text[:1].isspace() or _WHITESPACE_ONLY_LINE.search(text):
+        return textwrap.dedent(text)
+    return text
+
+
+# Every character that str.isspace accepts, but the line's end.
+_WHITESPACE_ONLY_LINE = re.compile(r"^[^\S\n]+$", re.MULTILINE)
+
+
+def _method_body_hash(function: _MethodFacts, shape_parts: list[str]) -> str:
+    """The hash of the shape texts of all the class's methods of this name, joined."""
+    if len(shape_parts) == 1 and shape_parts[0] == "\n".join(function.texts):
+        return function.body_hash  # the method's own texts, unchanged
+    return _short_hash("\n".join(shape_parts))
+
+
+def _first_line(node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """The line of the first decorator, else of the statement itself."""
+    if not node.decorator_list:
+        return node.lineno
+    return min([node.lineno, *(d.lineno for d in node.decorator_list)])
+
+
+# The memo's values are plain tuples where there are many of them: the garbage collector stops
+# tracking a tuple of strings and numbers, so a memo full of them does not slow down every full
+# collection (thousands of tracked objects did, measurably).
+
+#: A statement's normalised text, the text's short hash, and its size (``_count_statement``).
+_Normalised = tuple[str, str, int]
+#: A function header's normalised text, the text's short hash, ``async``, the parameters and
+#: the decorators as written.
+_Header = tuple[str, str, bool, tuple[str, ...], tuple[str, ...]]
+#: ``MethodInfo``'s fields in order, the line counted from the class's line.
+_MethodRow = tuple[str, bool, tuple[str, ...], int, tuple[str, ...], str]
+
+
+def _normalise(statement: ast.stmt) -> _Normalised:
+    text = _dump(statement)
+    return text, _short_hash(text), _count_statement(statement)
+
+
+def _normalise_header(node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Header:
+    is_async = isinstance(node, ast.AsyncFunctionDef)
+    kind = "async def" if is_async else "def"
+    decorators = ",".join(_dump(d) for d in node.decorator_list)
+    returns = _dump(node.returns) if node.returns else ""
+    text = f"{kind} {node.name}({_dump(node.args)})->{returns}@{decorators}"
+    written = tuple(_dotted(d) for d in node.decorator_list)
+    return text, _short_hash(text), is_async, _params(node.args), written
+
+
+class _MethodFacts(NamedTuple):
+    """What a method's own lines decide, wherever they stand.
+
+    (Named tuples rather than frozen dataclasses: thousands are made per second, and a named
+    tuple is built several times faster.)
+    """
+
+    is_async: bool
+    params: tuple[str, ...]
+    decorators: tuple[str, ...]
+    #: The normalised header, then each statement of the body (docstring excluded).
+    texts: tuple[str, ...]
+    #: The short hash of each text.
+    hashes: tuple[str, ...]
+    #: The short hash of the texts joined: the ``body_hash``, unless the class's name is in them.
+    body_hash: str
+    statement_count: int
+    #: ``self.<name>`` targets, computed for ``__init__`` only.
+    init_attributes: tuple[str, ...]
+
+
+class _ClassFacts(NamedTuple):
+    """What a class's own lines decide, wherever they stand."""
+
+    bases: tuple[str, ...]
+    decorators: tuple[str, ...]
+    methods: tuple[_MethodRow, ...]
+    method_names: tuple[str, ...]
+    init_attributes: tuple[str, ...]
+    class_attributes: tuple[str, ...]
+    fingerprint: str
+    shape: str
+    statements: str
+    statement_count: int
+    has_constructor: bool
+    opted_out: bool
+    #: False when no class statement can be in the body, which then needs no visit.
+    may_hold_classes: bool
+    source: str
+
+
+_Key = TypeVar("_Key")
+_Value = TypeVar("_Value")
+
+
+class _Memo:
+    """Facts already computed in this process, keyed by the exact source they came from.
+
+    Copy-pasted classes are what declone looks for, so most classes of a repo have a copy seen
+    before, and the rest share most of their methods and statements with other classes.
+
+    A key is the source as written, so that equal keys mean equal syntax trees. For a class or
+    a method, its lines, indentation and line endings included (a dedented text would not do:
+    dedenting also rewrites whitespace inside multi-line strings). For a statement on one line,
+    its own text; for a longer one, its lines and its first and last column (statements may
+    share a line). For a function header, its text from ``def`` on when it is one line, else
+    its lines up to where the body starts. Each table is cleared when full, which keeps memory
+    flat on any repo size.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.classes: dict[str, _ClassFacts] = {}
+        self.methods: dict[str, _MethodFacts] = {}
+        self.headers: dict[str, _Header] = {}
+        self.statements: dict[str | tuple[str, int, int], _Normalised] = {}
+
+    def remember(self, table: dict[_Key, _Value], key: _Key, value: _Value) -> _Value:
+        if len(table) >= self.limit:
+            table.clear()
+        table[key] = value
+        return value
+
+    def clear(self) -> None:
+        for table in (self.classes, self.methods, self.headers, self.statements):
+            table.clear()
+
+
+_MEMO = _Memo(limit=4096)
+
+
 class _ClassCollector:
-    """Walks statement lists only (classes are statements), which is far cheaper than ast.walk."""
+    """Walks statement lists only (classes are statements), which is far cheaper than ast.walk.
+
+    Without ``memo`` every fact is computed afresh; with it, ``lines`` must be the very lines
+    the tree was parsed from, as the parser counts lines (the LibCST fallback parses dedented
+    segments of the file, and goes without).
+    """
 
     def __init__(
         self,
         path: str,
         lines: list[str],
         pytest: PytestConfig,
-        test_file: bool,
+        test_file: bool | None,
         is_backup: bool,
         line_offset: int,
+        *,
+        memo: _Memo | None = None,
     ) -> None:
         self.path = path
         self.lines = lines
         self.pytest = pytest
+        # ``None``: worked out when first needed, which is rarely (see ``_classify``).
         self.test_file = test_file
         self.is_backup = is_backup
         self.line_offset = line_offset
+        self.memo = memo
 
-    def collect(self, body: Sequence[ast.stmt]) -> Iterator[ClassRecord]:
-        yield from self._visit(body, scope="", in_function=False, in_test_class=False)
+    def collect(self, body: Sequence[ast.stmt]) -> list[ClassRecord]:
+        records: list[ClassRecord] = []
+        self._visit(body, "", False, False, records)
+        return records
 
     def _visit(
-        self, body: Sequence[ast.stmt], scope: str, in_function: bool, in_test_class: bool
-    ) -> Iterator[ClassRecord]:
+        self,
+        body: Sequence[ast.stmt],
+        scope: str,
+        in_function: bool,
+        in_test_class: bool,
+        records: list[ClassRecord],
+    ) -> None:
         for statement in body:
+            if statement.__class__ not in _COMPOUND_STATEMENTS:
+                continue
             if isinstance(statement, ast.ClassDef):
-                record = self._record(statement, scope, in_function, in_test_class)
-                yield record
-                yield from self._visit(
-                    statement.body,
-                    f"{record.qualname}.",
-                    in_function,
-                    record.kind is not ClassKind.HELPER,
-                )
-            elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-                yield from self._visit(
-                    statement.body, f"{scope}{statement.name}.<locals>.", True, False
+                facts = self._class_facts(statement)
+                record = self._record(statement, facts, scope, in_function, in_test_class)
+                records.append(record)
+                if facts.may_hold_classes:
+                    self._visit(
+                        statement.body,
+                        f"{record.qualname}.",
+                        in_function,
+                        record.kind is not ClassKind.HELPER,
+                        records,
+                    )
+            elif isinstance(statement, _FUNCTION_TYPES):
+                self._visit(
+                    statement.body, f"{scope}{statement.name}.<locals>.", True, False, records
                 )
             else:
                 for field in ("body", "orelse", "finalbody"):
                     inner = getattr(statement, field, None)
                     if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                        yield from self._visit(inner, scope, in_function, in_test_class)
+                        self._visit(inner, scope, in_function, in_test_class, records)
                 for handler in getattr(statement, "handlers", ()) or ():
-                    yield from self._visit(handler.body, scope, in_function, in_test_class)
+                    self._visit(handler.body, scope, in_function, in_test_class, records)
                 for case in getattr(statement, "cases", ()) or ():
-                    yield from self._visit(case.body, scope, in_function, in_test_class)
+                    self._visit(case.body, scope, in_function, in_test_class, records)
+
+    def _text(self, first: int, last: int) -> str:
+        """Lines ``first`` to ``last`` of the parsed text, as written."""
+        start = first - 1 + self.line_offset
+        if first == last and start < len(self.lines):
+            return self.lines[start]  # the commonest case, without a list and a join
+        return "".join(self.lines[start : last + self.line_offset])
 
     def _record(
-        self, node: ast.ClassDef, scope: str, in_function: bool, in_test_class: bool
+        self,
+        node: ast.ClassDef,
+        facts: _ClassFacts,
+        scope: str,
+        in_function: bool,
+        in_test_class: bool,
     ) -> ClassRecord:
-        dumps = list(_statement_dumps(node.body))
-        quoted = repr(node.name)
-        shape_dumps = [(owner, text.replace(quoted, "'<class>'")) for owner, text in dumps]
-        method_texts: dict[str, list[str]] = {}
-        for owner, text in shape_dumps:
-            if owner:
-                method_texts.setdefault(owner, []).append(text)
+        lineno = node.lineno + self.line_offset
         methods = tuple(
-            MethodInfo(
-                name=item.name,
-                is_async=isinstance(item, ast.AsyncFunctionDef),
-                params=_params(item.args),
-                lineno=item.lineno + self.line_offset,
-                decorators=tuple(_dotted(d) for d in item.decorator_list),
-                body_hash=_short_hash("\n".join(method_texts.get(item.name, ()))),
+            MethodInfo(name, is_async, params, lineno + line, decorators, body_hash)
+            for name, is_async, params, line, decorators, body_hash in facts.methods
+        )
+        kind, warns = self._classify(node, facts, in_function, in_test_class)
+        return ClassRecord(
+            name=node.name,
+            qualname=scope + node.name,
+            path=self.path,
+            lineno=lineno,
+            end_lineno=(node.end_lineno or node.lineno) + self.line_offset,
+            col=node.col_offset,
+            bases=facts.bases,
+            decorators=facts.decorators,
+            methods=methods,
+            init_attributes=facts.init_attributes,
+            class_attributes=facts.class_attributes,
+            fingerprint=facts.fingerprint,
+            shape=facts.shape,
+            statements=facts.statements,
+            statement_count=facts.statement_count,
+            kind=kind,
+            in_function=in_function,
+            warns_on_collection=warns,
+            in_backup=self.is_backup,
+            source=facts.source,
+        )
+
+    def _class_facts(self, node: ast.ClassDef) -> _ClassFacts:
+        written = self._text(_first_line(node), node.end_lineno or node.lineno)
+        if self.memo is None:
+            return self._new_class_facts(node, written)
+        facts = self.memo.classes.get(written)
+        if facts is None:
+            facts = self.memo.remember(
+                self.memo.classes, written, self._new_class_facts(node, written)
             )
-            for item in node.body
-            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-        )
-        init = next(
+        return facts
+
+    def _new_class_facts(self, node: ast.ClassDef, written: str) -> _ClassFacts:
+        """The facts of a class whose lines, as written, are ``written``."""
+        quoted = repr(node.name)
+        # Normalised texts: a method's statements are joined into one part (its texts are
+        # joined with "\n" below anyway), so a method costs a few list operations, not dozens.
+        parts: list[str] = []
+        shape_parts: list[str] = []  # the same without the class's own name
+        statement_hashes: list[str] = []  # the hash of each statement's shape text
+        method_shapes: dict[str, list[str]] = {}  # shape parts per method name
+        functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, _MethodFacts]] = []
+        statement_count = 0
+        for statement in _without_docstring(node.body):
+            owner = None  # the method's name, for a method
+            if isinstance(statement, _FUNCTION_TYPES):
+                function = self._method_facts(statement)
+                functions.append((statement, function))
+                statement_count += function.statement_count
+                texts, hashes = function.texts, function.hashes
+                owner = statement.name
+            else:
+                text, text_hash, size = self._normalised_statement(statement)
+                statement_count += size
+                texts, hashes = (text,), (text_hash,)
+            part = "\n".join(texts)
+            parts.append(part)
+            if quoted in part:  # a name has no "\n": it is in the part if in one of its texts
+                part = part.replace(quoted, "'<class>'")
+                hashes = tuple(
+                    _short_hash(text.replace(quoted, "'<class>'")) if quoted in text else known
+                    for text, known in zip(texts, hashes, strict=True)
+                )
+            shape_parts.append(part)
+            statement_hashes.extend(hashes)
+            if owner is not None:
+                method_shapes.setdefault(owner, []).append(part)
+        methods = tuple(
             (
-                item
-                for item in node.body
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-                and item.name == "__init__"
-            ),
-            None,
+                item.name,
+                function.is_async,
+                function.params,
+                item.lineno - node.lineno,
+                function.decorators,
+                _method_body_hash(function, method_shapes[item.name]),
+            )
+            for item, function in functions
         )
+        method_names = tuple(item.name for item, _ in functions)
+        init = next((function for item, function in functions if item.name == "__init__"), None)
         decorators = tuple(_dotted(d) for d in node.decorator_list)
         bases = tuple(_dotted(b) for b in node.bases) + tuple(
             f"{k.arg}={_dotted(k.value)}" if k.arg else f"**{_dotted(k.value)}"
             for k in node.keywords
         )
         header = f"bases={bases}|decorators={decorators}"
-        fingerprint = _short_hash(header + "\n" + "\n".join(text for _, text in dumps))
         shape_header = header.replace(node.name, "<class>")
-        shape = _short_hash(shape_header + "\n" + "\n".join(text for _, text in shape_dumps))
-        statements = "".join(sorted(_short_hash(text) for _, text in shape_dumps))
-        kind, warns = self._classify(node, methods, decorators, bases, in_function, in_test_class)
-        end = node.end_lineno or node.lineno
-        start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        return ClassRecord(
-            name=node.name,
-            qualname=scope + node.name,
-            path=self.path,
-            lineno=node.lineno + self.line_offset,
-            end_lineno=end + self.line_offset,
-            col=node.col_offset,
-            bases=bases,
-            decorators=decorators,
-            methods=methods,
-            init_attributes=_init_attributes(init) if init else (),
-            class_attributes=_class_attributes(node.body),
-            fingerprint=fingerprint,
-            shape=shape,
-            statements=statements,
-            statement_count=_count_statements(node.body),
-            kind=kind,
-            in_function=in_function,
-            warns_on_collection=warns,
-            in_backup=self.is_backup,
-            source=textwrap.dedent(
-                "".join(self.lines[start - 1 + self.line_offset : end + self.line_offset])
-            ),
-        )
-
-    def _classify(
-        self,
-        node: ast.ClassDef,
-        methods: tuple[MethodInfo, ...],
-        decorators: tuple[str, ...],
-        bases: tuple[str, ...],
-        in_function: bool,
-        in_test_class: bool,
-    ) -> tuple[ClassKind, bool]:
-        """Decide like pytest: test methods make a test class; a constructor blocks collection."""
-        has_constructor = any(m.name in ("__init__", "__new__") for m in methods) or (
+        has_constructor = any(name in ("__init__", "__new__") for name in method_names) or (
             any(d.split("(")[0] in _DATACLASS_DECORATORS for d in decorators)
             or any(b in _NEW_BASES for b in bases)
         )
-        has_tests = any(self.pytest.is_test_function_name(m.name) for m in methods)
+        return _ClassFacts(
+            bases=bases,
+            decorators=decorators,
+            methods=methods,
+            method_names=method_names,
+            init_attributes=init.init_attributes if init else (),
+            class_attributes=_class_attributes(node.body),
+            fingerprint=_short_hash(header + "\n" + "\n".join(parts)),
+            shape=_short_hash(shape_header + "\n" + "\n".join(shape_parts)),
+            statements="".join(sorted(statement_hashes)),
+            statement_count=statement_count,
+            has_constructor=has_constructor,
+            opted_out=_sets_test_false(node.body),
+            may_hold_classes=self._may_hold_classes(node),
+            source=_dedent(written),
+        )
+
+    def _may_hold_classes(self, node: ast.ClassDef) -> bool:
+        if self.memo is None:
+            return True  # ``lines`` may not be the parser's lines: nothing to learn from them
+        # A nested class statement has its ``class`` keyword below the class's own line.
+        return "class" in self._text(node.lineno + 1, node.end_lineno or node.lineno)
+
+    def _method_facts(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> _MethodFacts:
+        if self.memo is None:
+            return self._new_method_facts(node)
+        written = self._text(_first_line(node), node.end_lineno or node.lineno)
+        facts = self.memo.methods.get(written)
+        if facts is None:
+            facts = self.memo.remember(self.memo.methods, written, self._new_method_facts(node))
+        return facts
+
+    def _new_method_facts(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> _MethodFacts:
+        header, header_hash, is_async, params, decorators = self._header(node)
+        texts = [header]
+        hashes = [header_hash]
+        statement_count = 1
+        for statement in _without_docstring(node.body):
+            text, text_hash, size = self._normalised_statement(statement)
+            texts.append(text)
+            hashes.append(text_hash)
+            statement_count += size
+        return _MethodFacts(
+            is_async=is_async,
+            params=params,
+            decorators=decorators,
+            texts=tuple(texts),
+            hashes=tuple(hashes),
+            body_hash=_short_hash("\n".join(texts)),
+            statement_count=statement_count,
+            init_attributes=_init_attributes(node) if node.name == "__init__" else (),
+        )
+
+    def _header(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Header:
+        if self.memo is None:
+            return _normalise_header(node)
+        written = self._header_text(node)
+        header = self.memo.headers.get(written)
+        if header is None:
+            header = self.memo.remember(self.memo.headers, written, _normalise_header(node))
+        return header
+
+    def _header_text(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+        """From the first decorator to where the body starts: the whole header, no more."""
+        body = node.body[0]
+        line = self.lines[body.lineno - 1 + self.line_offset]
+        # Columns count UTF-8 bytes, which are characters only in ASCII lines; elsewhere the
+        # whole line is kept, which is still exact.
+        before_body = line[: body.col_offset] if line.isascii() else line
+        if body.lineno == node.lineno + 1 and not node.decorator_list and before_body.isspace():
+            # The commonest header, one line: from ``def`` on, whatever the indentation.
+            header_line = self.lines[node.lineno - 1 + self.line_offset]
+            if header_line.isascii():
+                return header_line[node.col_offset :]
+        return self._text(_first_line(node), body.lineno - 1) + before_body
+
+    def _normalised_statement(self, node: ast.stmt) -> _Normalised:
+        if self.memo is None:
+            return _normalise(node)
+        end = node.end_lineno or node.lineno
+        line = self.lines[node.lineno - 1 + self.line_offset]
+        key: str | tuple[str, int, int]
+        if end == node.lineno and line.isascii():
+            # A statement on one line is its text alone, whatever the indentation.
+            key = line[node.col_offset : node.end_col_offset]
+        else:
+            key = (self._text(node.lineno, end), node.col_offset, node.end_col_offset or 0)
+        known = self.memo.statements.get(key)
+        if known is None:
+            known = self.memo.remember(self.memo.statements, key, _normalise(node))
+        return known
+
+    def _classify(
+        self, node: ast.ClassDef, facts: _ClassFacts, in_function: bool, in_test_class: bool
+    ) -> tuple[ClassKind, bool]:
+        """Decide like pytest: test methods make a test class; a constructor blocks collection."""
+        has_tests = any(self.pytest.is_test_function_name(name) for name in facts.method_names)
         collectable_name = self.pytest.is_test_class_name(node.name)
-        opted_out = _sets_test_false(node.body)
         if has_tests:
-            if collectable_name and has_constructor and not opted_out:
+            if collectable_name and facts.has_constructor and not facts.opted_out:
                 return ClassKind.UNCOLLECTABLE_TEST, False
             return ClassKind.TEST, False
         # pytest only looks at module-level classes (and classes nested in test classes) of
         # files matching python_files; a warning needs all of that plus a constructor.
-        visible = self.test_file and not in_function and (node.col_offset == 0 or in_test_class)
-        warns = visible and collectable_name and has_constructor and not opted_out
+        warns = (
+            collectable_name
+            and facts.has_constructor
+            and not facts.opted_out
+            and not in_function
+            and (node.col_offset == 0 or in_test_class)
+            and self._in_test_file()
+        )
         return ClassKind.HELPER, warns and not self.is_backup
+
+    def _in_test_file(self) -> bool:
+        if self.test_file is None:
+            self.test_file = self.pytest.is_test_file(self.path)
+        return self.test_file
 
 
 _COMMENTED_CLASS = re.compile(r"^[ \t]*#[ \t]?(?P<indent>[ \t]*)class[ \t]+(?P<name>\w+)\b")
+# Found in every line that ``_COMMENTED_CLASS`` matches: one search of the whole text rules
+# out most files, instead of one match per line.
+_MAYBE_COMMENTED_CLASS = re.compile(r"#[ \t]*class[ \t]+\w")
 
 
 def find_commented_classes(path: str, text: str) -> Iterator[CommentedCopy]:
@@ -455,7 +830,7 @@ def find_commented_classes(path: str, text: str) -> Iterator[CommentedCopy]:
     A commented block counts only when, uncommented, it parses as a class with a body: prose
     that mentions "class" does not.
     """
-    if "class" not in text:
+    if _MAYBE_COMMENTED_CLASS.search(text) is None:
         return
     lines = text.splitlines()
     index = 0

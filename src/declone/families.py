@@ -266,6 +266,12 @@ def _similar_shapes(
         for statement in prefixes[shape]:
             postings[statement].append(shape)
     counters: dict[str, Counter[str]] = {}
+    # Most shapes repeat no statement; their multiset is a set.
+    distinct = {
+        shape: frozenset(hashes)
+        for shape, hashes in statements.items()
+        if len(set(hashes)) == len(hashes)
+    }
     for shape in new:
         candidates: set[str] = set()
         for statement in prefixes[shape]:
@@ -275,24 +281,30 @@ def _similar_shapes(
             pair = (shape, other) if shape < other else (other, shape)
             if pair in pairs or (other in is_new and other < shape):
                 continue  # compared already, from the other side
-            a, b = items[by_shape[shape][0]], items[by_shape[other][0]]
-            if not _size_allows(a, b, threshold):
+            if not _size_allows(len(statements[shape]), len(statements[other]), threshold):
                 continue
-            counter_a = counters.setdefault(shape, Counter(statements[shape]))
-            counter_b = counters.setdefault(other, Counter(statements[other]))
-            if _counter_jaccard(counter_a, counter_b) >= threshold:
+            size = len(statements[shape]) + len(statements[other])
+            if shape in distinct and other in distinct:  # plain sets: intersect in C
+                shared = len(distinct[shape] & distinct[other])
+            else:
+                for each in (shape, other):
+                    if each not in counters:
+                        counters[each] = Counter(statements[each])
+                shared = _shared_count(counters[shape], counters[other])
+            if shared / (size - shared) >= threshold:
                 pairs.add(pair)
     return SimilarPairs(present, frozenset(pairs))
 
 
-def _counter_jaccard(a: Counter[str], b: Counter[str]) -> float:
-    shared = sum(min(count, b[key]) for key, count in a.items() if key in b)
-    return shared / (a.total() + b.total() - shared)
+def _shared_count(a: Counter[str], b: Counter[str]) -> int:
+    """Size of the multiset intersection of ``a`` and ``b``."""
+    return sum(min(count, b[key]) for key, count in a.items() if key in b)
 
 
-def _size_allows(a: _Linkable, b: _Linkable, threshold: float) -> bool:
-    small, large = sorted((len(a.statement_hashes), len(b.statement_hashes)))
-    return large == 0 or small / large >= threshold
+def _size_allows(first: int, second: int, threshold: float) -> bool:
+    """Sets of these sizes can be ``threshold`` alike: Jaccard <= smaller / larger."""
+    large = max(first, second)
+    return large == 0 or min(first, second) / large >= threshold
 
 
 def build_family(
@@ -319,7 +331,12 @@ def build_family(
         )
         for index, group in enumerate(groups)
     )
-    verdicts = tuple(_verdict(dominant, copy) for copy in copies)
+    # A verdict depends on the copy's shape only: judge one copy per variant.
+    judged = {group[0].shape: _verdict(dominant, group[0]) for group in groups}
+    verdicts = tuple(
+        CopyVerdict(copy, judged[copy.shape].compatibility, judged[copy.shape].reason)
+        for copy in copies
+    )
     return Family(
         name=ordered_names[0],
         names=ordered_names,

@@ -20,6 +20,7 @@ __all__ = [
     "Compatibility",
     "CopyVerdict",
     "Family",
+    "FileOutline",
     "FileProblem",
     "FileRecord",
     "MethodInfo",
@@ -174,6 +175,26 @@ class FileRecord:
     is_backup: bool = False
 
 
+@dataclass(frozen=True)
+class FileOutline:
+    """What an index lists of one file besides its helpers (whose ``Summary`` linking uses).
+
+    Small next to the ``FileRecord``: a scan that only reports families loads one of these
+    per file and full records only for the few classes it shows in detail.
+    """
+
+    path: str
+    digest: str
+    is_backup: bool
+    #: Class statements in the file (any kind, nested ones included).
+    class_count: int
+    commented: tuple[CommentedCopy, ...] = ()
+    problem: FileProblem | None = None
+    #: The classes an index lists one by one: uncollectable tests, helpers that make pytest
+    #: warn, and the classes of a backup file.
+    listed: tuple[ClassRecord, ...] = ()
+
+
 class Compatibility(enum.StrEnum):
     """How a copy relates to its family's dominant variant."""
 
@@ -244,6 +265,7 @@ class Family:
     names: tuple[str, ...]
     copies: tuple[ClassRecord, ...]
     variants: tuple[Variant, ...]
+    #: One verdict per copy, in the order of ``copies``.
     verdicts: tuple[CopyVerdict, ...]
     #: How the family was formed: any of ``"name"``, ``"structure"``, ``"similarity"``.
     matched_by: tuple[str, ...]
@@ -282,6 +304,10 @@ class ScanIndex:
     #: Class definitions found in backup-like files, never counted as live copies.
     backup_copies: tuple[ClassRecord, ...]
     problems: tuple[FileProblem, ...]
+    #: Files scanned and live classes found; equal to ``len(files)`` and ``len(classes)``
+    #: unless the index is an overview, which leaves ``files`` empty.
+    file_count: int = 0
+    class_count: int = 0
 
     def family(self, name: str) -> Family | None:
         for family in self.families:
@@ -291,4 +317,5 @@ class ScanIndex:
 
     @property
     def classes(self) -> tuple[ClassRecord, ...]:
+        """Every live class; empty for an overview (see ``declone.scan.scan_overview``)."""
         return tuple(cls for record in self.files if not record.is_backup for cls in record.classes)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ProgressTask",
     "emit_json",
+    "emit_json_text",
     "emit_text",
     "error",
     "info",
@@ -56,6 +57,16 @@ def emit_json(document: Any) -> None:
     # for the programs that read it from a pipe or a file.
     indent = 2 if sys.stdout.isatty() else None
     sys.stdout.write(json.dumps(document, indent=indent, ensure_ascii=False))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def emit_json_text(text: str) -> None:
+    """Write a compact, already-encoded JSON document (indented again for a terminal)."""
+    if sys.stdout.isatty():
+        emit_json(json.loads(text))
+        return
+    sys.stdout.write(text)
     sys.stdout.write("\n")
     sys.stdout.flush()
 

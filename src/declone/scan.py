@@ -1,18 +1,29 @@
 """``declone scan``'s engine: list files, extract classes (cached, in parallel), find families.
 
 The only I/O here is reading the listed files and the cache; everything else is the pure
-functions of ``extract`` and ``families``.
+functions of ``extract`` and ``families``. Three views of a repository, from the same cache:
+
+- ``scan_repository``: every file's full record and every family (``plan``, ``report``);
+- ``scan_overview``: the families and lists ``declone scan`` shows, built from each file's
+  compact summary and outline plus one full record per variant, and kept whole in the cache;
+- ``scan_focused``: only the families that touch a few files (``check`` in pre-commit).
+
+Workers serialise what the cache stores, so the main process never pickles a record and
+loads full records only where a view needs them.
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import os
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from declone.cache import ScanCache, default_cache_dir
+from declone import scanjson
+from declone.cache import FileBlobs, ScanCache, default_cache_dir, encode_file
 from declone.config import Settings
 from declone.extract import digest_of, extract_file
 from declone.families import (
@@ -23,17 +34,34 @@ from declone.families import (
     is_live_helper,
     link_classes,
     rank,
-    summaries_of,
 )
 from declone.files import FileListing, SourceFile, list_source_files
-from declone.model import ClassKind, ClassRecord, Family, FileProblem, FileRecord, ScanIndex
+from declone.model import (
+    ClassKind,
+    ClassRecord,
+    Family,
+    FileOutline,
+    FileProblem,
+    FileRecord,
+    ScanIndex,
+)
 from declone.naming import PytestConfig
 
-__all__ = ["ScanStats", "build_index", "scan_focused", "scan_repository"]
+__all__ = [
+    "ScanStats",
+    "build_index",
+    "outline_of",
+    "scan_focused",
+    "scan_overview",
+    "scan_overview_document",
+    "scan_repository",
+]
 
 #: Below this many files to parse, a process pool costs more than it saves.
 _POOL_THRESHOLD = 48
 _CHUNK = 32
+#: Parsed files whose cache rows are written together, during the parse.
+_SAVE_EVERY = 1000
 
 Progress = Callable[[int], None]
 
@@ -54,24 +82,54 @@ class _Job:
     pytest: PytestConfig
 
 
-def _read_and_extract(job: _Job) -> FileRecord:
+def outline_of(record: FileRecord) -> FileOutline:
+    listed = tuple(
+        c
+        for c in record.classes
+        if record.is_backup or c.kind is ClassKind.UNCOLLECTABLE_TEST or c.warns_on_collection
+    )
+    return FileOutline(
+        record.path,
+        record.digest,
+        record.is_backup,
+        len(record.classes),
+        record.commented,
+        record.problem,
+        listed,
+    )
+
+
+def _encode(record: FileRecord) -> FileBlobs:
+    return encode_file(record, outline_of(record))
+
+
+def _read_and_extract(job: _Job) -> FileBlobs:
     try:
         with open(os.path.join(job.root, job.path), "rb") as handle:
             data = handle.read()
     except OSError as exc:
         reason = f"cannot read: {exc.strerror or exc}; check its permissions"
         problem = FileProblem(job.path, 0, reason)
-        return FileRecord(job.path, "", problem=problem, is_backup=job.is_backup)
-    return extract_file(job.path, data, job.pytest, is_backup=job.is_backup)
+        return _encode(FileRecord(job.path, "", problem=problem, is_backup=job.is_backup))
+    return _encode(extract_file(job.path, data, job.pytest, is_backup=job.is_backup))
 
 
-def _parallel(jobs: Sequence[_Job], workers: int) -> Iterable[FileRecord]:
+def _extract_all(jobs: Sequence[_Job], workers: int) -> Iterator[FileBlobs]:
+    """Each job's blobs, in order, as they are ready."""
     if workers <= 1 or len(jobs) < _POOL_THRESHOLD:
-        return map(_read_and_extract, jobs)
+        yield from map(_read_and_extract, jobs)
+        return
     from concurrent.futures import ProcessPoolExecutor  # not on the pre-commit path
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_read_and_extract, jobs, chunksize=_CHUNK))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
+        yield from pool.map(_read_and_extract, jobs, chunksize=_CHUNK)
+
+
+def _start_worker() -> None:
+    # A parse allocates hundreds of thousands of AST nodes that die with their file, by
+    # reference counting (syntax trees hold no cycles): the cyclic collector's default,
+    # a pass every 700 allocations, would walk them over and over for nothing.
+    gc.set_threshold(100_000, 50, 50)
 
 
 def _open_cache(settings: Settings) -> ScanCache:
@@ -101,10 +159,15 @@ def _too_big(settings: Settings, source: SourceFile) -> FileRecord:
 
 @dataclass
 class _Refresh:
-    """Files whose cached record may not hold, after reading or parsing them again."""
+    """The listed files split into rows the cache holds and blobs made in this scan."""
 
-    records: dict[str, FileRecord]
+    cached: list[str]
+    made: dict[str, FileBlobs]
     parsed: int
+
+    def digest(self, cache: ScanCache, path: str) -> str:
+        made = self.made.get(path)
+        return made.digest if made is not None else cache.digest(path) or ""
 
 
 def _refresh(
@@ -112,48 +175,70 @@ def _refresh(
     cache: ScanCache,
     files: Sequence[SourceFile],
     on_progress: Progress | None,
-) -> tuple[list[str], _Refresh]:
-    """Split ``files`` into those the cache knows by stat, and fresh records for the rest."""
-    fresh: list[str] = []
-    records: dict[str, FileRecord] = {}
+) -> _Refresh:
+    """Decide per file: cached row (same stat, or same content), or read and parse it again."""
+    cached: list[str] = []
+    made: dict[str, FileBlobs] = {}
     changed: list[SourceFile] = []
     for source in files:
         if source.size > settings.max_file_size:
-            records[source.path] = _too_big(settings, source)
+            made[source.path] = _encode(_too_big(settings, source))
         elif cache.fresh_by_stat(source.path, source.size, source.mtime_ns):
-            fresh.append(source.path)
+            cached.append(source.path)
         else:
             changed.append(source)
     to_parse: list[SourceFile] = []
-    same_content: dict[str, SourceFile] = {}
     for source in changed:
         known = cache.digest(source.path)
-        if known is None:
-            to_parse.append(source)
-            continue
         try:
-            data = (settings.root / source.path).read_bytes()
+            same = (
+                known is not None and digest_of((settings.root / source.path).read_bytes()) == known
+            )
         except OSError:
-            to_parse.append(source)
-            continue
-        if digest_of(data) == known:
-            same_content[source.path] = source
+            same = False
+        if same:
+            cache.restat(source.path, source.size, source.mtime_ns)
+            cached.append(source.path)
         else:
             to_parse.append(source)
-    for path, record in cache.records(same_content).items():
-        source = same_content.pop(path)
-        records[path] = record
-        cache.store(path, source.size, source.mtime_ns, record)
-    to_parse.extend(same_content.values())  # rows that vanished meanwhile
-    jobs = [_Job(str(settings.root), s.path, s.is_backup, settings.pytest) for s in to_parse]
     workers = settings.jobs or os.cpu_count() or 1
-    for source, record in zip(to_parse, _parallel(jobs, workers), strict=True):
-        records[source.path] = record
-        if record.problem is None or not record.problem.reason.startswith("cannot read"):
-            cache.store(source.path, source.size, source.mtime_ns, record)
+    blobs_in_order = _extract_all(_jobs(settings, to_parse), workers)
+    for done, (source, blobs) in enumerate(zip(to_parse, blobs_in_order, strict=True), 1):
+        made[source.path] = blobs
+        if blobs.digest:  # a file that could not be read has none: try it again next time
+            cache.store(source.path, source.size, source.mtime_ns, blobs)
+        if done % _SAVE_EVERY == 0:
+            cache.save(time.time_ns())  # while the workers parse on, not all at the end
         if on_progress is not None:
             on_progress(1)
-    return fresh, _Refresh(records, len(to_parse))
+    if on_progress is not None and cached:
+        on_progress(len(cached))
+    return _Refresh(cached, made, len(to_parse))
+
+
+def _jobs(settings: Settings, sources: Sequence[SourceFile]) -> list[_Job]:
+    return [_Job(str(settings.root), s.path, s.is_backup, settings.pytest) for s in sources]
+
+
+def _recover(
+    settings: Settings, listing: FileListing, refresh: _Refresh, missing: Collection[str]
+) -> None:
+    """Rows another process removed between reading the stat table and the rows: parse again."""
+    if not missing:
+        return
+    sources = [s for s in listing.files if s.path in missing]
+    for source, blobs in zip(sources, _extract_all(_jobs(settings, sources), 1), strict=True):
+        refresh.made[source.path] = blobs
+
+
+def _records(
+    settings: Settings, cache: ScanCache, listing: FileListing, refresh: _Refresh, paths: set[str]
+) -> dict[str, FileRecord]:
+    """Full records of ``paths``: made in this scan, else from the cache."""
+    records = cache.records(p for p in paths if p not in refresh.made)
+    _recover(settings, listing, refresh, {p for p in paths if p not in refresh.made} - set(records))
+    records.update({p: refresh.made[p].load_record() for p in paths if p in refresh.made})
+    return records
 
 
 def scan_repository(
@@ -163,20 +248,15 @@ def scan_repository(
     on_total: Progress | None = None,
     on_progress: Progress | None = None,
 ) -> tuple[ScanIndex, ScanStats]:
-    """Scan ``settings.root`` (or ``paths`` inside it) and group its classes into families."""
+    """Scan ``settings.root`` (or ``paths`` inside it): every file's record, every family."""
     started = time.perf_counter()
     listing = list_source_files(settings, paths)
     if on_total is not None:
         on_total(len(listing.files))
     cache = _open_cache(settings)
     try:
-        fresh, refresh = _refresh(settings, cache, listing.files, on_progress)
-        records = {**cache.records(fresh), **refresh.records}
-        missing = [s for s in listing.files if s.path not in records]
-        if missing:  # rows removed by another process between the two queries
-            records.update(_refresh(settings, ScanCache.disabled(), missing, None)[1].records)
-        if on_progress is not None and fresh:
-            on_progress(len(fresh))
+        refresh = _refresh(settings, cache, listing.files, on_progress)
+        records = _records(settings, cache, listing, refresh, {s.path for s in listing.files})
         ordered = [records[source.path] for source in listing.files]
         whole_root = not paths
         options = _options(settings)
@@ -190,11 +270,139 @@ def scan_repository(
     finally:
         cache.close()
     index = _index(settings, ordered, listing.problems, families)
-    parsed = refresh.parsed
-    stats = ScanStats(
-        len(listing.files), parsed, len(listing.files) - parsed, time.perf_counter() - started
-    )
+    return index, _stats(listing, refresh, started)
+
+
+def _stats(listing: FileListing, refresh: _Refresh, started: float) -> ScanStats:
+    files = len(listing.files)
+    seconds = time.perf_counter() - started
+    return ScanStats(files, refresh.parsed, files - refresh.parsed, seconds)
+
+
+def scan_overview(
+    settings: Settings,
+    paths: Sequence[Path] = (),
+    *,
+    on_total: Progress | None = None,
+    on_progress: Progress | None = None,
+) -> tuple[ScanIndex, ScanStats]:
+    """What ``declone scan`` shows: every family and list, without every file's record.
+
+    Classes are linked from the cache's compact summaries, and full records are loaded for
+    one copy per variant (the family's API and diffs come from it); every other member is
+    its variant's record moved to its own place (same shape, same members; its source and
+    method lines are the representative's). The index's ``files`` is empty; ``file_count``
+    and ``class_count`` say what was scanned. The result is cached under a key made of the
+    options and every listed file's size and digest, so an unchanged repository costs a
+    listing, a stat per file and one cache row.
+    """
+    index, _, stats = _overview(settings, paths, on_total, on_progress, as_document=False)
+    assert index is not None
     return index, stats
+
+
+def scan_overview_document(
+    settings: Settings,
+    paths: Sequence[Path] = (),
+    *,
+    on_total: Progress | None = None,
+    on_progress: Progress | None = None,
+) -> tuple[str, ScanStats]:
+    """``scan --json``'s document for ``scan_overview``'s index, compact and without its
+    ``stats`` (``scanjson.with_stats`` adds them); kept in the cache beside the index."""
+    _, document, stats = _overview(settings, paths, on_total, on_progress, as_document=True)
+    assert document is not None
+    return document, stats
+
+
+def _overview(
+    settings: Settings,
+    paths: Sequence[Path],
+    on_total: Progress | None,
+    on_progress: Progress | None,
+    *,
+    as_document: bool,
+) -> tuple[ScanIndex | None, str | None, ScanStats]:
+    started = time.perf_counter()
+    listing = list_source_files(settings, paths)
+    if on_total is not None:
+        on_total(len(listing.files))
+    options = _options(settings)
+    whole_root = not paths
+    cache = _open_cache(settings)
+    try:
+        refresh = _refresh(settings, cache, listing.files, on_progress)
+        key = _overview_key(options, listing, refresh, cache)
+        # Each view stores only what it made: pickling an index that a JSON reader never
+        # loads would cost a cold scan half a second.
+        index: ScanIndex | None = None
+        document: str | None = None
+        if as_document:
+            document = cache.overview_document(key)
+            if document is None:
+                index = cache.overview(key) or _build_overview(
+                    settings, cache, listing, refresh, options, whole_root
+                )
+                document = scanjson.document_text(index)
+                cache.store_overview_document(key, document)
+        else:
+            index = cache.overview(key)
+            if index is None:
+                index = _build_overview(settings, cache, listing, refresh, options, whole_root)
+                cache.store_overview(key, index)
+        if whole_root:
+            cache.prune({source.path for source in listing.files})
+        cache.save(time.time_ns())
+    finally:
+        cache.close()
+    return index, document, _stats(listing, refresh, started)
+
+
+def _overview_key(
+    options: FamilyOptions, listing: FileListing, refresh: _Refresh, cache: ScanCache
+) -> str:
+    files = [(s.path, s.is_backup, s.size, refresh.digest(cache, s.path)) for s in listing.files]
+    text = repr((options, files, [str(p) for p in listing.problems]))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _build_overview(
+    settings: Settings,
+    cache: ScanCache,
+    listing: FileListing,
+    refresh: _Refresh,
+    options: FamilyOptions,
+    whole_root: bool,
+) -> ScanIndex:
+    cached_outlines = cache.outlines()
+    cached_summaries = cache.summaries()
+    _recover(settings, listing, refresh, set(refresh.cached) - set(cached_outlines))
+    outlines: list[FileOutline] = []
+    items: list[Summary] = []
+    for source in listing.files:
+        made = refresh.made.get(source.path)
+        if made is not None:
+            outlines.append(made.load_outline())
+            items.extend(made.load_summaries())
+        else:
+            outlines.append(cached_outlines[source.path])
+            items.extend(cached_summaries.get(source.path, ()))
+    items.sort(key=lambda s: (s.path, s.lineno))
+    known = cache.similar_pairs(options.pairs_key) if whole_root else None
+    linking = link_classes(items, options, known)
+    if whole_root:
+        cache.store_similar_pairs(options.pairs_key, linking.similar)
+    representatives = [_first_of_each_shape(items, members) for members in linking.components]
+    needed = {items[i].path for group in representatives for i in group}
+    records = _records(settings, cache, listing, refresh, needed)
+    families = rank(
+        build_family(
+            _member_records(items, members, records),
+            {r for i in members for r in linking.reasons.get(i, ())},
+        )
+        for members in linking.components
+    )
+    return _overview_index(settings, outlines, listing.problems, families)
 
 
 def scan_focused(
@@ -217,15 +425,14 @@ def scan_focused(
     listing = listing or list_source_files(settings)
     cache = _open_cache(settings)
     try:
-        fresh, refresh = _refresh(settings, cache, listing.files, None)
+        refresh = _refresh(settings, cache, listing.files, None)
         summaries = cache.summaries()
+        _recover(settings, listing, refresh, set(refresh.cached) - set(summaries))
         listed = [source.path for source in listing.files]
         items: list[Summary] = []
         for path in listed:
-            if path in refresh.records:
-                items.extend(summaries_of(refresh.records[path]))
-            else:
-                items.extend(summaries.get(path, ()))
+            made = refresh.made.get(path)
+            items.extend(made.load_summaries() if made is not None else summaries[path])
         items.sort(key=lambda s: (s.path, s.lineno))
         options = _options(settings)
         linking = link_classes(items, options, cache.similar_pairs(options.pairs_key))
@@ -234,8 +441,7 @@ def scan_focused(
         touching = [m for m in linking.components if any(items[i].path in wanted for i in m)]
         representatives = {_first_of_each_shape(items, members) for members in touching}
         needed = wanted | extra | {items[i].path for group in representatives for i in group}
-        loaded = cache.records(p for p in needed if p not in refresh.records)
-        records = {**loaded, **refresh.records}
+        records = _records(settings, cache, listing, refresh, needed & set(listed))
         cache.prune(set(listed))
         cache.store_similar_pairs(options.pairs_key, linking.similar)
         cache.save(time.time_ns())
@@ -251,8 +457,7 @@ def scan_focused(
     )
     shown = [records[p] for p in sorted(wanted | extra) if p in records]
     index = _index(settings, shown, [p for p in listing.problems if p.path in wanted], families)
-    stats = ScanStats(len(listed), refresh.parsed, len(fresh), time.perf_counter() - started)
-    return index, stats
+    return index, _stats(listing, refresh, started)
 
 
 def _first_of_each_shape(items: Sequence[Summary], members: Sequence[int]) -> tuple[int, ...]:
@@ -282,21 +487,28 @@ def _member_records(
     for index in members:
         item = items[index]
         record = own.get((item.path, item.lineno))
-        if record is None:
-            record = replace(
-                by_shape[item.shape],
-                name=item.name,
-                qualname=item.qualname,
-                path=item.path,
-                lineno=item.lineno,
-                end_lineno=item.end_lineno,
-                col=item.col,
-                fingerprint=item.fingerprint,
-                in_function=item.in_function,
-                warns_on_collection=item.warns_on_collection,
-            )
-        result.append(record)
+        result.append(record if record is not None else _moved(by_shape[item.shape], item))
     return result
+
+
+def _moved(record: ClassRecord, item: Summary) -> ClassRecord:
+    """``record`` at ``item``'s place, under its name: ``dataclasses.replace`` without the
+    per-field ``__init__`` it goes through, which an overview would pay 25,000 times."""
+    moved: ClassRecord = object.__new__(ClassRecord)
+    fields = moved.__dict__  # a frozen dataclass's fields live here, as unpickling sets them
+    fields.update(record.__dict__)
+    fields.update(
+        name=item.name,
+        qualname=item.qualname,
+        path=item.path,
+        lineno=item.lineno,
+        end_lineno=item.end_lineno,
+        col=item.col,
+        fingerprint=item.fingerprint,
+        in_function=item.in_function,
+        warns_on_collection=item.warns_on_collection,
+    )
+    return moved
 
 
 def build_index(
@@ -325,4 +537,29 @@ def _index(
         commented=tuple(c for record in records for c in record.commented),
         backup_copies=tuple(c for record in records if record.is_backup for c in record.classes),
         problems=tuple(sorted(problems, key=lambda p: (p.path, p.lineno))),
+        file_count=len(records),
+        class_count=len(live),
+    )
+
+
+def _overview_index(
+    settings: Settings,
+    outlines: Sequence[FileOutline],
+    listing_problems: Sequence[FileProblem],
+    families: tuple[Family, ...],
+) -> ScanIndex:
+    """The index ``_index`` would build, from outlines: the same lists, no file records."""
+    live = [c for outline in outlines if not outline.is_backup for c in outline.listed]
+    problems = [*listing_problems, *(o.problem for o in outlines if o.problem is not None)]
+    return ScanIndex(
+        root=str(settings.root),
+        files=(),
+        families=families,
+        uncollectable_tests=tuple(c for c in live if c.kind is ClassKind.UNCOLLECTABLE_TEST),
+        warning_sources=tuple(c for c in live if c.warns_on_collection),
+        commented=tuple(c for outline in outlines for c in outline.commented),
+        backup_copies=tuple(c for o in outlines if o.is_backup for c in o.listed),
+        problems=tuple(sorted(problems, key=lambda p: (p.path, p.lineno))),
+        file_count=len(outlines),
+        class_count=sum(o.class_count for o in outlines if not o.is_backup),
     )

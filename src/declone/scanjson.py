@@ -6,13 +6,16 @@ means bumping ``SCHEMA_VERSION``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from declone import __version__
 from declone.model import (
     SCHEMA_VERSION,
+    ClassKind,
     ClassRecord,
     CommentedCopy,
+    Compatibility,
     Family,
     FileProblem,
     ScanIndex,
@@ -20,13 +23,26 @@ from declone.model import (
     VariantDiff,
 )
 
-__all__ = ["class_to_json", "family_to_json", "index_to_json", "summary_of"]
+__all__ = [
+    "class_to_json",
+    "document_text",
+    "family_to_json",
+    "index_to_json",
+    "summary_of",
+    "with_stats",
+]
+
+
+# Plain strings for the enums: ``member.value`` goes through a slow descriptor, and a
+# document holds tens of thousands of them.
+_KIND = {kind: kind.value for kind in ClassKind}
+_COMPATIBILITY = {c: c.value for c in Compatibility}
 
 
 def summary_of(index: ScanIndex) -> dict[str, int]:
     return {
-        "files": len(index.files),
-        "classes": len(index.classes),
+        "files": index.file_count,
+        "classes": index.class_count,
         "families": len(index.families),
         "live_copies": sum(len(f.copies) for f in index.families),
         "duplicated_lines": sum(f.duplicated_lines for f in index.families),
@@ -52,30 +68,39 @@ def index_to_json(
         "command": "scan",
         "root": index.root,
         "summary": summary_of(index),
+        "families": [family_to_json(f) for f in families],
+        "warning_sources": [_location(c) for c in index.warning_sources],
+        "uncollectable_tests": [_location(c) for c in index.uncollectable_tests],
+        "commented_copies": [_commented(c) for c in index.commented],
+        "backup_copies": [_location(c) for c in index.backup_copies],
+        "problems": [_problem(p) for p in index.problems],
     }
     if stats is not None:
-        document["stats"] = {
-            "files": stats.files,
-            "parsed": stats.parsed,
-            "from_cache": stats.from_cache,
-            "seconds": round(stats.seconds, 4),
-        }
-    document.update(
-        {
-            "families": [family_to_json(f) for f in families],
-            "warning_sources": [_location(c) for c in index.warning_sources],
-            "uncollectable_tests": [_location(c) for c in index.uncollectable_tests],
-            "commented_copies": [_commented(c) for c in index.commented],
-            "backup_copies": [_location(c) for c in index.backup_copies],
-            "problems": [_problem(p) for p in index.problems],
-        }
-    )
+        document["stats"] = _stats(stats)
     return document
 
 
+def document_text(index: ScanIndex) -> str:
+    """The whole document but its ``stats``, compact: what the scan cache keeps."""
+    return json.dumps(index_to_json(index), ensure_ascii=False)
+
+
+def with_stats(text: str, stats: Any) -> str:
+    """A document from ``document_text`` with ``stats`` added, last as in ``index_to_json``."""
+    return f'{text[:-1]}, "stats": {json.dumps(_stats(stats))}}}'
+
+
+def _stats(stats: Any) -> dict[str, Any]:
+    return {
+        "files": stats.files,
+        "parsed": stats.parsed,
+        "from_cache": stats.from_cache,
+        "seconds": round(stats.seconds, 4),
+    }
+
+
 def family_to_json(family: Family) -> dict[str, Any]:
-    variant_of = {copy.location: v.id for v in family.variants for copy in v.copies}
-    verdicts = {v.copy.location: v for v in family.verdicts}
+    variant_of = {v.shape: v.id for v in family.variants}
     return {
         "name": family.name,
         "names": list(family.names),
@@ -88,12 +113,13 @@ def family_to_json(family: Family) -> dict[str, Any]:
         "variants": [_variant(v) for v in family.variants],
         "members": [
             {
-                **_member(copy),
-                "variant": variant_of[copy.location],
-                "compatibility": verdicts[copy.location].compatibility.value,
-                "reason": verdicts[copy.location].reason,
+                **_member(verdict.copy),
+                "variant": variant_of[verdict.copy.shape],
+                "compatibility": _COMPATIBILITY[verdict.compatibility],
+                "reason": verdict.reason,
             }
-            for copy in family.copies
+            # One verdict per copy, in the order of ``copies``.
+            for verdict in family.verdicts
         ],
     }
 
@@ -112,7 +138,7 @@ def _member(record: ClassRecord) -> dict[str, Any]:
         "line": record.lineno,
         "end_line": record.end_lineno,
         "col": record.col + 1,
-        "kind": record.kind.value,
+        "kind": _KIND[record.kind],
         "in_function": record.in_function,
         "fingerprint": record.fingerprint,
         "shape": record.shape,

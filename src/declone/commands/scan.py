@@ -83,13 +83,19 @@ def settings_from_args(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from declone import output, scanview
-    from declone.scan import scan_repository
+    from declone import output
+    from declone.scan import scan_overview, scan_overview_document
 
     settings = settings_from_args(args)
     show_progress = not (args.json or args.no_progress)
+    if args.json and args.family is None:
+        from declone.scanjson import with_stats
+
+        document, stats = scan_overview_document(settings, args.paths)
+        output.emit_json_text(with_stats(document, stats))
+        return int(ExitCode.OK)
     with output.progress("scanning", None, enabled=show_progress) as bar:
-        index, stats = scan_repository(
+        index, stats = scan_overview(
             settings, args.paths, on_total=bar.set_total, on_progress=bar.advance
         )
     if args.family is not None and index.family(args.family) is None:
@@ -98,7 +104,10 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.json:
         output.emit_json(index_document(index, stats, family=args.family))
-    elif args.family is not None:
+        return int(ExitCode.OK)
+    from declone import scanview  # rich, which a JSON reader does not need
+
+    if args.family is not None:
         scanview.print_family(index, args.family)
     else:
         scanview.print_summary(index, stats, show_all=args.all)
