@@ -143,7 +143,7 @@ def _families_table(project: Project, document: dict[str, Any], rows: list[dict[
 
 def _speed(project: Project, python: str, as_json: bool) -> dict[str, Any]:
     tree = extract(project)
-    comparison = scan.compare(tree, python)
+    comparison = scan.compare(tree, python, rounds=3)
     if not as_json:
         print(scan.render_table(f"declone scan on {project.requirement} (speed)", comparison))
     return comparison.to_json()

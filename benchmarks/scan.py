@@ -11,6 +11,7 @@ summaries, and only the edited file is parsed).
     python benchmarks/scan.py                 # 10,000 files, about 1.3M lines
     python benchmarks/scan.py --files 2000    # a quicker run
     python benchmarks/scan.py --json          # the figures as JSON on stdout
+    python benchmarks/scan.py --rounds 5      # the median of five rounds (default three)
 
 The generated repository is cached under ``benchmarks/.work/`` (git-ignored) and reused.
 """
@@ -43,6 +44,7 @@ __all__ = [
     "Floor",
     "ScanFigures",
     "compare",
+    "compare_once",
     "declone_unavailable_reason",
     "main",
     "make_own_work_tree",
@@ -103,6 +105,9 @@ class ScanFigures:
     warm: DecloneRun
     #: Warm again after one file was edited; ``None`` when there was no file to edit.
     edited: DecloneRun | None = None
+    #: ``(cold ratio, warm ratio)`` of every round measured; these figures are the median
+    #: round's (by cold ratio).
+    rounds: tuple[tuple[float, float], ...] = ()
 
     @property
     def cold_ratio(self) -> float:
@@ -138,6 +143,9 @@ class ScanFigures:
                 round(edited.seconds / self.floor.seconds, 3) if edited is not None else None
             ),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "rounds": [
+                {"cold_ratio": round(c, 3), "warm_ratio": round(w, 3)} for c, w in self.rounds
+            ],
             "targets": TARGETS,
             "meets_targets": self.verdicts(),
         }
@@ -270,7 +278,28 @@ def run_declone(
     )
 
 
-def compare(root: Path, python: str = sys.executable, work_dir: Path = WORK_DIR) -> ScanFigures:
+def compare(
+    root: Path, python: str = sys.executable, work_dir: Path = WORK_DIR, rounds: int = 1
+) -> ScanFigures:
+    """``rounds`` rounds of ``compare_once``; the median round, by cold ratio, with every
+    round's ratios.
+
+    A shared machine's speed drifts by a fifth within a minute. Each round measures the floor
+    right before declone, so that a round's ratios compare like with like, and the median of
+    several rounds is what one slow or fast moment cannot move.
+    """
+    measured = sorted((compare_once(root, python, work_dir) for _ in range(rounds)), key=_by_cold)
+    median = measured[(len(measured) - 1) // 2]
+    return replace(median, rounds=tuple((r.cold_ratio, r.warm_ratio) for r in measured))
+
+
+def _by_cold(figures: ScanFigures) -> float:
+    return figures.cold_ratio
+
+
+def compare_once(
+    root: Path, python: str = sys.executable, work_dir: Path = WORK_DIR
+) -> ScanFigures:
     """Floor, then declone cold on a new, empty cache directory, then warm on the same one,
     then warm once more after one file was edited (and put back afterwards).
 
@@ -389,6 +418,9 @@ def render_table(title: str, comparison: ScanFigures) -> str:
             for name, met in verdicts.items()
         )
     )
+    if len(comparison.rounds) > 1:
+        ratios = ", ".join(f"{cold:.3f}" for cold, _ in comparison.rounds)
+        lines.append(f"cold x floor in {len(comparison.rounds)} rounds: {ratios} (median shown)")
     summary = comparison.cold.summary
     if summary:
         found = ", ".join(f"{key} {value}" for key, value in summary.items() if key != "stats")
@@ -411,6 +443,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--regenerate", action="store_true", help="ignore the cached repository")
     parser.add_argument("--python", default=sys.executable, help="interpreter that runs declone")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of floor, cold, warm; the median shown (3)"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -433,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"floor: {floor.files:,} files in {floor.seconds:.2f} s\n{message}")
         return 1
 
-    comparison = compare(repo.root, args.python)
+    comparison = compare(repo.root, args.python, rounds=max(1, args.rounds))
     if args.json:
         print(json.dumps({"repo": repo.to_json(), **comparison.to_json()}, indent=2))
     else:

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from declone.extract import extract_source
-from declone.families import FamilyOptions, find_families, jaccard
+from declone.families import (
+    FamilyOptions,
+    _prefix_length,
+    _similar_shapes,
+    find_families,
+    jaccard,
+)
 from declone.model import ClassRecord, Compatibility
 from declone.naming import PytestConfig
 
@@ -162,3 +172,82 @@ def test_families_are_ranked_by_copies() -> None:
 )
 def test_jaccard(first: tuple[str, ...], second: tuple[str, ...], expected: float) -> None:
     assert jaccard(first, second) == pytest.approx(expected)
+
+
+# -- the near-clone join ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The part of a summary the near-clone join reads."""
+
+    path: str
+    lineno: int
+    name: str
+    shape: str
+    statement_hashes: tuple[str, ...]
+    statement_count: int
+
+
+def _shapes(bodies: dict[str, tuple[str, ...]]) -> tuple[list[_Shape], dict[str, list[int]]]:
+    items = [_Shape(f"{name}.py", 1, name, name, body, len(body)) for name, body in bodies.items()]
+    return items, {item.shape: [index] for index, item in enumerate(items)}
+
+
+def _brute_force_pairs(
+    bodies: dict[str, tuple[str, ...]], threshold: float
+) -> set[tuple[str, str]]:
+    return {
+        (a, b)
+        for a in bodies
+        for b in bodies
+        if a < b and jaccard(bodies[a], bodies[b]) >= threshold
+    }
+
+
+_BODIES = st.dictionaries(
+    st.text("abcdefgh", min_size=1, max_size=3),
+    st.lists(st.sampled_from("pqrstuvw"), min_size=1, max_size=12).map(tuple),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(bodies=_BODIES, threshold=st.sampled_from([0.5, 0.6, 0.7, 0.75, 0.8, 0.9, 1.0]))
+def test_the_join_finds_exactly_the_pairs_a_full_comparison_finds(
+    bodies: dict[str, tuple[str, ...]], threshold: float
+) -> None:
+    items, by_shape = _shapes(bodies)
+    found = _similar_shapes(items, by_shape, threshold, None)
+    assert set(found.pairs) == _brute_force_pairs(bodies, threshold)
+    assert found.shapes == frozenset(bodies)
+
+
+@settings(max_examples=200, deadline=None)
+@given(bodies=_BODIES, old=st.sets(st.text("abcdefgh", min_size=1, max_size=3)))
+def test_a_join_from_known_pairs_equals_a_join_from_nothing(
+    bodies: dict[str, tuple[str, ...]], old: set[str]
+) -> None:
+    """Shapes seen before keep their pairs; only pairs with a new shape are compared."""
+    before = {name: body for name, body in bodies.items() if name in old}
+    known = _similar_shapes(*_shapes(before), 0.75, None)
+    items, by_shape = _shapes(bodies)
+    assert _similar_shapes(items, by_shape, 0.75, known) == _similar_shapes(
+        items, by_shape, 0.75, None
+    )
+
+
+def test_repeated_statements_count_as_a_multiset() -> None:
+    """Ten shared ``x`` and one different statement each: 10/12 alike, a near-clone at 0.8,
+    although the two share only one of their three distinct statements."""
+    bodies = {"a": ("x",) * 10 + ("y",), "b": ("x",) * 10 + ("z",)}
+    assert jaccard(bodies["a"], bodies["b"]) == pytest.approx(10 / 12)
+    found = _similar_shapes(*_shapes(bodies), 0.8, None)
+    assert found.pairs == frozenset({("a", "b")})
+
+
+@pytest.mark.parametrize(
+    ("size", "threshold", "expected"), [(10, 0.7, 4), (5, 0.8, 2), (1, 0.8, 1), (3, 1.0, 1)]
+)
+def test_prefix_length_is_not_cut_by_rounding(size: int, threshold: float, expected: int) -> None:
+    assert _prefix_length(size, threshold) == expected

@@ -186,3 +186,15 @@ def test_compare_measures_cold_warm_and_an_edit_and_puts_the_file_back(tmp_path:
     assert {path: path.read_bytes() for path in scan.python_files(repo.root)} == before
     assert figures.to_json()["edited_ratio"] > 0
     assert "1 file edited" in scan.render_table("title", figures)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_compare_in_rounds_shows_the_median_round_and_every_ratio(tmp_path: Path) -> None:
+    repo = scan.prepare_synthetic_repo(30, seed=4, work_dir=tmp_path)
+    figures = scan.compare(repo.root, work_dir=tmp_path, rounds=3)
+    colds = [cold for cold, _ in figures.rounds]
+    assert len(colds) == 3
+    assert colds == sorted(colds)
+    assert figures.cold_ratio == colds[1]
+    assert [r["cold_ratio"] for r in figures.to_json()["rounds"]] == [round(c, 3) for c in colds]
+    assert "cold x floor in 3 rounds" in scan.render_table("title", figures)

@@ -21,14 +21,12 @@ an unchanged repository is answered from one row.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import hashlib
 import os
 import pickle
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,22 +88,7 @@ def _dumps(value: object) -> bytes:
 
 
 def _loads(blob: bytes) -> Any:
-    with _collector_paused():
-        return pickle.loads(blob)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Unpickling creates many containers and frees none: the cyclic collector's passes over
-    them would find nothing, and on a large cache they cost as much as the loading itself."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    return pickle.loads(blob)
 
 
 # tuple.__new__ straight from C: Summary._make's checks cost more than the whole load.
@@ -199,19 +182,33 @@ class ScanCache:
         for chunk in _chunks(sorted(set(paths))):
             marks = ",".join("?" * len(chunk))
             rows = self._query(f"SELECT path, record FROM files WHERE path IN ({marks})", chunk)
-            with _collector_paused():
-                found.update((path, pickle.loads(blob)) for path, blob in rows)
+            found.update((path, pickle.loads(blob)) for path, blob in rows)
         return found
 
-    def summaries(self) -> dict[str, tuple[Summary, ...]]:
-        rows = self._query("SELECT path, summary FROM files")
-        with _collector_paused():
-            return {path: tuple(map(_make_summary, pickle.loads(blob))) for path, blob in rows}
+    def summaries(self, paths: Collection[str]) -> dict[str, tuple[Summary, ...]]:
+        """Cached summaries of ``paths`` (those it has)."""
+        rows = self._column("summary", paths)
+        return {path: tuple(map(_make_summary, pickle.loads(blob))) for path, blob in rows}
 
-    def outlines(self) -> dict[str, FileOutline]:
-        rows = self._query("SELECT path, outline FROM files")
-        with _collector_paused():
-            return {path: pickle.loads(blob) for path, blob in rows}
+    def outlines(self, paths: Collection[str]) -> dict[str, FileOutline]:
+        """Cached outlines of ``paths`` (those it has)."""
+        return {path: pickle.loads(blob) for path, blob in self._column("outline", paths)}
+
+    def _column(self, column: str, paths: Collection[str]) -> list[tuple[Any, ...]]:
+        """``(path, column)`` rows of ``paths``: the whole table when that is most of it
+        (one scan), else by path (a scan that parsed most files reads back none of them)."""
+        if not paths:
+            return []
+        if len(paths) * 2 > len(self.stats()):
+            wanted = set(paths)
+            rows = self._query(f"SELECT path, {column} FROM files")
+            return [row for row in rows if row[0] in wanted]
+        found: list[tuple[Any, ...]] = []
+        for chunk in _chunks(sorted(paths)):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT path, {column} FROM files WHERE path IN ({marks})"
+            found.extend(self._query(sql, chunk))
+        return found
 
     def store(self, path: str, size: int, mtime_ns: int, blobs: FileBlobs) -> None:
         self._pending[path] = (size, mtime_ns, blobs)

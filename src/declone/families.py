@@ -14,6 +14,8 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from typing import NamedTuple, Protocol
 
 from declone.model import (
@@ -243,62 +245,77 @@ def _similar_shapes(
 ) -> SimilarPairs:
     """Every pair of distinct shapes whose statements are at least ``threshold`` alike.
 
-    A set-similarity join with prefix filtering: order each shape's statements from rarest to
-    most common; two sets with Jaccard >= t must share one of their first
-    ``len - ceil(t * len) + 1`` statements, so only those are indexed. Pairs from ``known``
-    are kept while both shapes exist; only pairs with a shape new since then are compared.
+    A set-similarity join with prefix filtering. Each shape's statements become a set of
+    tokens, the n-th repeat of a statement its own token, so that the sets' Jaccard is the
+    multisets' (``jaccard``). Order tokens from rarest to most common; two sets with
+    Jaccard >= t must share one of their first ``len - ceil(t * len) + 1`` tokens, so only
+    those are indexed. Pairs from ``known`` are kept while both shapes exist; only pairs with
+    a shape new since then are compared.
     """
     shapes = sorted(by_shape)
     present = frozenset(shapes)
     old = known.shapes if known is not None else frozenset()
     pairs = {p for p in known.pairs if p[0] in present and p[1] in present} if known else set()
-    new = [shape for shape in shapes if shape not in old]
-    is_new = frozenset(new)
-    if threshold > 1.0 or not new:
+    is_new = present - old
+    if threshold > 1.0 or not is_new:
         return SimilarPairs(present, frozenset(pairs))
-    statements = {shape: items[by_shape[shape][0]].statement_hashes for shape in shapes}
-    frequency = Counter(h for shape in shapes for h in set(statements[shape]))
-    prefixes: dict[str, list[str]] = {}
+    tokens = {shape: _tokens(items[by_shape[shape][0]].statement_hashes) for shape in shapes}
+    frequency = Counter(chain.from_iterable(tokens.values()))
+    # Rarest first, ties by token: one sort of the distinct tokens, then each shape's tokens
+    # sort by a dictionary lookup made in C.
+    rank = {token: order for order, (token, _) in enumerate(sorted(frequency.items(), key=_RARITY))}
+    # Each shape is probed against the shapes indexed before it, then indexed itself: every
+    # pair comes up once, from its later shape. An old shape is probed against the new
+    # shapes only: pairs of two old shapes are known.
     postings: dict[str, list[str]] = defaultdict(list)
+    new_postings: dict[str, list[str]] = defaultdict(list)
     for shape in shapes:
-        ordered = sorted(set(statements[shape]), key=lambda h: (frequency[h], h))
-        prefixes[shape] = ordered[: len(ordered) - math.ceil(threshold * len(ordered)) + 1]
-        for statement in prefixes[shape]:
-            postings[statement].append(shape)
-    counters: dict[str, Counter[str]] = {}
-    # Most shapes repeat no statement; their multiset is a set.
-    distinct = {
-        shape: frozenset(hashes)
-        for shape, hashes in statements.items()
-        if len(set(hashes)) == len(hashes)
-    }
-    for shape in new:
+        own = tokens[shape]
+        prefix = sorted(own, key=rank.__getitem__)[: _prefix_length(len(own), threshold)]
+        shape_is_new = shape in is_new
+        probed = postings if shape_is_new else new_postings
         candidates: set[str] = set()
-        for statement in prefixes[shape]:
-            candidates.update(postings[statement])  # in C: posting lists can be long
-        candidates.discard(shape)
+        for token in prefix:
+            candidates.update(probed.get(token, ()))  # in C: posting lists can be long
         for other in candidates:
-            pair = (shape, other) if shape < other else (other, shape)
-            if pair in pairs or (other in is_new and other < shape):
-                continue  # compared already, from the other side
-            if not _size_allows(len(statements[shape]), len(statements[other]), threshold):
+            theirs = tokens[other]
+            if not _size_allows(len(own), len(theirs), threshold):
                 continue
-            size = len(statements[shape]) + len(statements[other])
-            if shape in distinct and other in distinct:  # plain sets: intersect in C
-                shared = len(distinct[shape] & distinct[other])
-            else:
-                for each in (shape, other):
-                    if each not in counters:
-                        counters[each] = Counter(statements[each])
-                shared = _shared_count(counters[shape], counters[other])
-            if shared / (size - shared) >= threshold:
-                pairs.add(pair)
+            shared = len(own & theirs)
+            if shared / (len(own) + len(theirs) - shared) >= threshold:
+                pairs.add((other, shape))  # ``shapes`` is sorted: other < shape
+        for token in prefix:
+            postings[token].append(shape)
+            if shape_is_new:
+                new_postings[token].append(shape)
     return SimilarPairs(present, frozenset(pairs))
 
 
-def _shared_count(a: Counter[str], b: Counter[str]) -> int:
-    """Size of the multiset intersection of ``a`` and ``b``."""
-    return sum(min(count, b[key]) for key, count in a.items() if key in b)
+#: Sort key of ``(token, frequency)`` items: rarest first, then by token.
+_RARITY = itemgetter(1, 0)
+
+
+def _tokens(hashes: Sequence[str]) -> frozenset[str]:
+    """The multiset ``hashes`` as a set: a statement's second copy is ``hash#1``, and so on."""
+    distinct = frozenset(hashes)
+    if len(distinct) == len(hashes):
+        return distinct  # most shapes repeat no statement
+    seen: Counter[str] = Counter()
+    numbered: list[str] = []
+    for statement in hashes:
+        repeat = seen[statement]
+        seen[statement] += 1
+        numbered.append(f"{statement}#{repeat}" if repeat else statement)
+    return frozenset(numbered)
+
+
+def _prefix_length(size: int, threshold: float) -> int:
+    """How many of a set's rarest tokens another set ``threshold`` alike must share one of.
+
+    The tolerance keeps a product such as 0.7 * 10 = 7.000000000000001 from rounding up to
+    8, which would shorten the prefix and miss pairs.
+    """
+    return size - math.ceil(threshold * size - 1e-9) + 1
 
 
 def _size_allows(first: int, second: int, threshold: float) -> bool:

@@ -14,6 +14,7 @@ loads full records only where a view needs them.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
@@ -128,8 +129,28 @@ def _extract_all(jobs: Sequence[_Job], workers: int) -> Iterator[FileBlobs]:
 def _start_worker() -> None:
     # A parse allocates hundreds of thousands of AST nodes that die with their file, by
     # reference counting (syntax trees hold no cycles): the cyclic collector's default,
-    # a pass every 700 allocations, would walk them over and over for nothing.
+    # a pass every 700 allocations, would walk them over and over for nothing. (A forked
+    # worker starts with the collector as the scan left it: paused.)
     gc.set_threshold(100_000, 50, 50)
+    gc.enable()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a scan view, and back as it was afterwards.
+
+    A view makes and loads hundreds of thousands of records, summaries and tuples and frees
+    them by reference counting (none holds a cycle): the collector's passes over them find
+    nothing and, on a large repository, cost as much as the loading itself. Pausing it per
+    load would not do: the pass comes due at the first allocation after it is back on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _open_cache(settings: Settings) -> ScanCache:
@@ -159,11 +180,14 @@ def _too_big(settings: Settings, source: SourceFile) -> FileRecord:
 
 @dataclass
 class _Refresh:
-    """The listed files split into rows the cache holds and blobs made in this scan."""
+    """The listed files split into rows the cache holds and blobs made in this scan, with the
+    made files' summaries and outlines when the view links from those."""
 
     cached: list[str]
     made: dict[str, FileBlobs]
     parsed: int
+    summaries: dict[str, tuple[Summary, ...]]
+    outlines: dict[str, FileOutline]
 
     def digest(self, cache: ScanCache, path: str) -> str:
         made = self.made.get(path)
@@ -175,10 +199,18 @@ def _refresh(
     cache: ScanCache,
     files: Sequence[SourceFile],
     on_progress: Progress | None,
+    *,
+    summarise: bool = False,
 ) -> _Refresh:
-    """Decide per file: cached row (same stat, or same content), or read and parse it again."""
+    """Decide per file: cached row (same stat, or same content), or read and parse it again.
+
+    With ``summarise``, each parsed file's summaries and outline are loaded as its blobs come
+    in, while the workers parse on, rather than all together after the last file.
+    """
     cached: list[str] = []
     made: dict[str, FileBlobs] = {}
+    summaries: dict[str, tuple[Summary, ...]] = {}
+    outlines: dict[str, FileOutline] = {}
     changed: list[SourceFile] = []
     for source in files:
         if source.size > settings.max_file_size:
@@ -205,6 +237,9 @@ def _refresh(
     blobs_in_order = _extract_all(_jobs(settings, to_parse), workers)
     for done, (source, blobs) in enumerate(zip(to_parse, blobs_in_order, strict=True), 1):
         made[source.path] = blobs
+        if summarise:
+            summaries[source.path] = blobs.load_summaries()
+            outlines[source.path] = blobs.load_outline()
         if blobs.digest:  # a file that could not be read has none: try it again next time
             cache.store(source.path, source.size, source.mtime_ns, blobs)
         if done % _SAVE_EVERY == 0:
@@ -213,7 +248,11 @@ def _refresh(
             on_progress(1)
     if on_progress is not None and cached:
         on_progress(len(cached))
-    return _Refresh(cached, made, len(to_parse))
+    if summarise:  # the files over the size limit, made without a parse
+        for path in made.keys() - outlines.keys():
+            summaries[path] = made[path].load_summaries()
+            outlines[path] = made[path].load_outline()
+    return _Refresh(cached, made, len(to_parse), summaries, outlines)
 
 
 def _jobs(settings: Settings, sources: Sequence[SourceFile]) -> list[_Job]:
@@ -229,6 +268,8 @@ def _recover(
     sources = [s for s in listing.files if s.path in missing]
     for source, blobs in zip(sources, _extract_all(_jobs(settings, sources), 1), strict=True):
         refresh.made[source.path] = blobs
+        refresh.summaries[source.path] = blobs.load_summaries()
+        refresh.outlines[source.path] = blobs.load_outline()
 
 
 def _records(
@@ -241,6 +282,7 @@ def _records(
     return records
 
 
+@_collector_paused()
 def scan_repository(
     settings: Settings,
     paths: Sequence[Path] = (),
@@ -315,6 +357,7 @@ def scan_overview_document(
     return document, stats
 
 
+@_collector_paused()
 def _overview(
     settings: Settings,
     paths: Sequence[Path],
@@ -331,7 +374,7 @@ def _overview(
     whole_root = not paths
     cache = _open_cache(settings)
     try:
-        refresh = _refresh(settings, cache, listing.files, on_progress)
+        refresh = _refresh(settings, cache, listing.files, on_progress, summarise=True)
         key = _overview_key(options, listing, refresh, cache)
         # Each view stores only what it made: pickling an index that a JSON reader never
         # loads would cost a cold scan half a second.
@@ -374,16 +417,15 @@ def _build_overview(
     options: FamilyOptions,
     whole_root: bool,
 ) -> ScanIndex:
-    cached_outlines = cache.outlines()
-    cached_summaries = cache.summaries()
+    cached_outlines = cache.outlines(refresh.cached)
+    cached_summaries = cache.summaries(refresh.cached)
     _recover(settings, listing, refresh, set(refresh.cached) - set(cached_outlines))
     outlines: list[FileOutline] = []
     items: list[Summary] = []
     for source in listing.files:
-        made = refresh.made.get(source.path)
-        if made is not None:
-            outlines.append(made.load_outline())
-            items.extend(made.load_summaries())
+        if source.path in refresh.made:
+            outlines.append(refresh.outlines[source.path])
+            items.extend(refresh.summaries[source.path])
         else:
             outlines.append(cached_outlines[source.path])
             items.extend(cached_summaries.get(source.path, ()))
@@ -405,6 +447,7 @@ def _build_overview(
     return _overview_index(settings, outlines, listing.problems, families)
 
 
+@_collector_paused()
 def scan_focused(
     settings: Settings,
     focus: Collection[str],
@@ -425,14 +468,13 @@ def scan_focused(
     listing = listing or list_source_files(settings)
     cache = _open_cache(settings)
     try:
-        refresh = _refresh(settings, cache, listing.files, None)
-        summaries = cache.summaries()
+        refresh = _refresh(settings, cache, listing.files, None, summarise=True)
+        summaries = cache.summaries(refresh.cached)
         _recover(settings, listing, refresh, set(refresh.cached) - set(summaries))
         listed = [source.path for source in listing.files]
         items: list[Summary] = []
         for path in listed:
-            made = refresh.made.get(path)
-            items.extend(made.load_summaries() if made is not None else summaries[path])
+            items.extend(refresh.summaries[path] if path in refresh.made else summaries[path])
         items.sort(key=lambda s: (s.path, s.lineno))
         options = _options(settings)
         linking = link_classes(items, options, cache.similar_pairs(options.pairs_key))
