@@ -146,6 +146,40 @@ def test_nested_classes_have_qualnames_and_know_they_are_in_functions() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "@decorated\n@twice(\n    'class'\n)\nclass Outer:\n    class Inner:\n        pass\n",
+        "class Outer:  # a class\n    x = 1\n    class Inner: pass\n",
+        "@dataclass\nclass Outer:\n    x: int = 0\n\n    class Inner:\n        pass\n",
+    ],
+    ids=["decorators-spanning-lines", "comment-on-the-class-line", "one-decorator"],
+)
+def test_a_class_nested_below_decorators_is_found(source: str) -> None:
+    extract._MEMO.clear()
+    record = extract_source("t.py", source, DEFAULT)
+    assert [c.qualname for c in record.classes] == ["Outer", "Outer.Inner"]
+
+
+@pytest.mark.parametrize(
+    ("source", "may_hold"),
+    [
+        ("@register('class')\nclass Outer:  # class\n    def f(self):\n        return 1\n", False),
+        ("@register\nclass Outer:\n    def f(self):\n        return 'class'\n", True),
+        ("class Outer: pass", False),
+    ],
+)
+def test_a_body_is_visited_only_where_class_stands_below_the_class_line(
+    source: str, may_hold: bool
+) -> None:
+    lines = source.splitlines(keepends=True)
+    node = ast.parse(source).body[0]
+    assert isinstance(node, ast.ClassDef)
+    collector = extract._ClassCollector("t.py", lines, DEFAULT, None, False, 0, memo=extract._MEMO)
+    written = "".join(lines[extract._first_line(node) - 1 : node.end_lineno])
+    assert collector._may_hold_classes(node, written) is may_hold
+
+
 def test_real_test_classes_are_not_helpers() -> None:
     test_class = "class TestWebSocketConnection:\n    def test_sends(self):\n        assert True\n"
     assert only_class(test_class).kind is ClassKind.TEST

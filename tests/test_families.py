@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import pytest
@@ -9,6 +10,8 @@ from hypothesis import strategies as st
 from declone.extract import extract_source
 from declone.families import (
     FamilyOptions,
+    NearCloneJoin,
+    SimilarPairs,
     _prefix_length,
     _similar_shapes,
     find_families,
@@ -251,3 +254,32 @@ def test_repeated_statements_count_as_a_multiset() -> None:
 )
 def test_prefix_length_is_not_cut_by_rounding(size: int, threshold: float, expected: int) -> None:
     assert _prefix_length(size, threshold) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    bodies=_BODIES,
+    threshold=st.sampled_from([0.5, 0.7, 0.8, 1.0]),
+    sample=st.integers(1, 6),
+    order=st.randoms(use_true_random=False),
+)
+def test_the_join_fed_file_by_file_finds_the_same_pairs(
+    bodies: dict[str, tuple[str, ...]], threshold: float, sample: int, order: random.Random
+) -> None:
+    """Whatever order the shapes arrive in and however many are ranked first."""
+    items, _ = _shapes(bodies)
+    order.shuffle(items)
+    join = NearCloneJoin(threshold, min_lines=1, sample=sample)
+    for start in range(0, len(items), 2):  # two classes to a file
+        join.add(items[start : start + 2])
+    assert set(join.result().pairs) == _brute_force_pairs(bodies, threshold)
+    assert join.result().shapes == frozenset(bodies)
+
+
+def test_the_join_fed_file_by_file_skips_small_and_repeated_shapes() -> None:
+    big, small = ("p", "q", "r", "s"), ("p", "q")
+    items, _ = _shapes({"a": big, "b": big, "c": small})
+    twin = _Shape("d.py", 1, "d", "a", big, len(big))  # the shape "a" again, elsewhere
+    join = NearCloneJoin(0.8, min_lines=3)
+    join.add([*items, twin])
+    assert join.result() == SimilarPairs(frozenset({"a", "b"}), frozenset({("a", "b")}))

@@ -38,7 +38,7 @@ from declone.naming import PytestConfig
 
 __all__ = ["CachedStat", "FileBlobs", "ScanCache", "default_cache_dir", "encode_file"]
 
-_FORMAT = 7
+_FORMAT = 8
 _RACY_NS = 2_000_000_000
 _BATCH = 500
 

@@ -390,12 +390,7 @@ def _dedent(text: str) -> str:
     # tabs, which dedent empties, there is nothing to change: the same string is kept, not a
     # copy. Such a line ends in a space or a tab; three substring searches rule them out,
     # many times faster than a regular expression tried at every position.
-    if (
-        text[:1].isspace()
-        or " \n" in text
-        or "\t\n" in text
-        or text.endswith((" ", "\t"))
-    ):
+    if text[:1].isspace() or " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
         return textwrap.dedent(text)
     return text
 
@@ -657,10 +652,13 @@ class _ClassCollector:
     def _new_class_facts(self, node: ast.ClassDef, written: str) -> _ClassFacts:
         """The facts of a class whose lines, as written, are ``written``."""
         quoted = repr(node.name)
-        # Normalised texts: a method's statements are joined into one part (its texts are
-        # joined with "\n" below anyway), so a method costs a few list operations, not dozens.
-        parts: list[str] = []
-        shape_parts: list[str] = []  # the same without the class's own name
+        # One part per statement of the body, a method's statements joined into one. The
+        # class's hashes are hashes of its parts' hashes (a Merkle tree): each text is hashed
+        # once, where it is made, and a class costs a hash of a few hundred characters, not
+        # of its whole normalised text twice.
+        part_hashes: list[str] = []
+        shape_part_hashes: list[str] = []  # the same without the class's own name
+        shape_parts: list[str] = []  # the parts' texts without the class's own name
         statement_hashes: list[str] = []  # the hash of each statement's shape text
         method_shapes: dict[str, list[str]] = {}  # shape parts per method name
         functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, _MethodFacts]] = []
@@ -672,20 +670,22 @@ class _ClassCollector:
                 functions.append((statement, function))
                 statement_count += function.statement_count
                 texts, hashes = function.texts, function.hashes
-                part = function.joined
+                part, part_hash = function.joined, function.body_hash
                 owner = statement.name
             else:
-                part, text_hash, size = self._normalised_statement(statement)
+                part, part_hash, size = self._normalised_statement(statement)
                 statement_count += size
-                texts, hashes = (part,), (text_hash,)
-            parts.append(part)
+                texts, hashes = (part,), (part_hash,)
+            part_hashes.append(part_hash)
             if quoted in part:  # a name has no "\n": it is in the part if in one of its texts
                 part = part.replace(quoted, "'<class>'")
+                part_hash = _short_hash(part)
                 hashes = tuple(
                     _short_hash(text.replace(quoted, "'<class>'")) if quoted in text else known
                     for text, known in zip(texts, hashes, strict=True)
                 )
             shape_parts.append(part)
+            shape_part_hashes.append(part_hash)
             statement_hashes.extend(hashes)
             if owner is not None:
                 method_shapes.setdefault(owner, []).append(part)
@@ -720,21 +720,27 @@ class _ClassCollector:
             method_names=method_names,
             init_attributes=init.init_attributes if init else (),
             class_attributes=_class_attributes(node.body),
-            fingerprint=_short_hash(header + "\n" + "\n".join(parts)),
-            shape=_short_hash(shape_header + "\n" + "\n".join(shape_parts)),
+            fingerprint=_short_hash(header + "\n" + "".join(part_hashes)),
+            shape=_short_hash(shape_header + "\n" + "".join(shape_part_hashes)),
             statements="".join(sorted(statement_hashes)),
             statement_count=statement_count,
             has_constructor=has_constructor,
             opted_out=_sets_test_false(node.body),
-            may_hold_classes=self._may_hold_classes(node),
+            may_hold_classes=self._may_hold_classes(node, written),
             source=_dedent(written),
         )
 
-    def _may_hold_classes(self, node: ast.ClassDef) -> bool:
+    def _may_hold_classes(self, node: ast.ClassDef, written: str) -> bool:
+        """Whether ``written``, the class's lines, has ``class`` below the class's own line
+        (a nested class statement has its keyword there)."""
         if self.memo is None:
             return True  # ``lines`` may not be the parser's lines: nothing to learn from them
-        # A nested class statement has its ``class`` keyword below the class's own line.
-        return "class" in self._text(node.lineno + 1, node.end_lineno or node.lineno)
+        own_line_end = -1
+        for _ in range(node.lineno - _first_line(node) + 1):  # past the decorators' lines too
+            own_line_end = written.find("\n", own_line_end + 1)
+            if own_line_end < 0:
+                return False
+        return written.find("class", own_line_end) >= 0
 
     def _method_facts(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> _MethodFacts:
         if self.memo is None:

@@ -33,6 +33,7 @@ from declone.model import (
 __all__ = [
     "FamilyOptions",
     "Linking",
+    "NearCloneJoin",
     "SimilarPairs",
     "Summary",
     "build_family",
@@ -278,11 +279,7 @@ def _similar_shapes(
         for token in prefix:
             candidates.update(probed.get(token, ()))  # in C: posting lists can be long
         for other in candidates:
-            theirs = tokens[other]
-            if not _size_allows(len(own), len(theirs), threshold):
-                continue
-            shared = len(own & theirs)
-            if shared / (len(own) + len(theirs) - shared) >= threshold:
+            if _alike(own, tokens[other], threshold):
                 pairs.add((other, shape))  # ``shapes`` is sorted: other < shape
         for token in prefix:
             postings[token].append(shape)
@@ -293,6 +290,81 @@ def _similar_shapes(
 
 #: Sort key of ``(token, frequency)`` items: rarest first, then by token.
 _RARITY = itemgetter(1, 0)
+
+
+class NearCloneJoin:
+    """``_similar_shapes`` fed shape by shape, while a scan's workers are still parsing.
+
+    Prefix filtering finds every pair under any one order of the tokens, as long as a set's
+    order never changes once it is indexed; rarest-first only keeps posting lists short. So
+    the first ``sample`` shapes are held back, ranked by their frequencies and joined; from
+    then on a token first seen later is ranked rarer than every token before it (new tokens
+    are rare: the common ones come up early), and each shape is probed and indexed as it
+    arrives. The pairs are exactly ``_similar_shapes``'s; only the work is spread out.
+    """
+
+    def __init__(self, threshold: float, min_lines: int, sample: int = 2000) -> None:
+        self.threshold = threshold
+        self.min_lines = min_lines
+        self.sample = sample
+        self._held: dict[str, frozenset[str]] | None = {}
+        self._tokens: dict[str, frozenset[str]] = {}
+        self._rank: dict[str, int] = {}
+        self._postings: dict[str, list[str]] = defaultdict(list)
+        self._pairs: set[tuple[str, str]] = set()
+
+    def add(self, items: Iterable[_Linkable]) -> None:
+        """Join the shapes of ``items`` (one file's summaries) with every shape so far."""
+        for item in items:
+            if item.statement_count < self.min_lines or item.shape in self._tokens:
+                continue
+            tokens = _tokens(item.statement_hashes)
+            self._tokens[item.shape] = tokens
+            if self._held is None:
+                self._join(item.shape, tokens)
+            else:
+                self._held[item.shape] = tokens
+                if len(self._held) >= self.sample:
+                    self._release()
+
+    def result(self) -> SimilarPairs:
+        self._release()
+        return SimilarPairs(frozenset(self._tokens), frozenset(self._pairs))
+
+    def _release(self) -> None:
+        """Rank the held shapes' tokens by frequency and join the held shapes."""
+        held, self._held = self._held, None
+        if held is None:
+            return
+        frequency = Counter(chain.from_iterable(held.values()))
+        ranked = sorted(frequency.items(), key=_RARITY)
+        # Ranks from -1 (the commonest token) down, and tokens first seen later lower still:
+        # ``sorted`` by rank puts the rarest first.
+        self._rank = {token: order - len(ranked) for order, (token, _) in enumerate(ranked)}
+        for shape in sorted(held):
+            self._join(shape, held[shape])
+
+    def _join(self, shape: str, own: frozenset[str]) -> None:
+        rank = self._rank
+        # (Not ``own - rank.keys()``: that walks every key of ``rank``.)
+        for token in sorted(token for token in own if token not in rank):
+            rank[token] = -len(rank) - 1
+        prefix = sorted(own, key=rank.__getitem__)[: _prefix_length(len(own), self.threshold)]
+        candidates: set[str] = set()
+        for token in prefix:
+            candidates.update(self._postings.get(token, ()))
+        for other in candidates:
+            if _alike(own, self._tokens[other], self.threshold):
+                self._pairs.add((other, shape) if other < shape else (shape, other))
+        for token in prefix:
+            self._postings[token].append(shape)
+
+
+def _alike(first: frozenset[str], second: frozenset[str], threshold: float) -> bool:
+    if not _size_allows(len(first), len(second), threshold):
+        return False
+    shared = len(first & second)
+    return shared / (len(first) + len(second) - shared) >= threshold
 
 
 def _tokens(hashes: Sequence[str]) -> frozenset[str]:

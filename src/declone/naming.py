@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import configparser
 import fnmatch
+import functools
 import shlex
 import tomllib
 from dataclasses import dataclass
@@ -23,8 +24,12 @@ __all__ = ["PytestConfig", "matches_option", "read_pytest_config"]
 _GLOB_CHARS = frozenset("*?[")
 
 
+@functools.lru_cache(maxsize=65_536)
 def matches_option(name: str, patterns: tuple[str, ...]) -> bool:
-    """True when ``name`` matches one of pytest's prefix-or-glob patterns."""
+    """True when ``name`` matches one of pytest's prefix-or-glob patterns.
+
+    (Remembered: a scan asks it of every method of every class, mostly the same names.)
+    """
     for pattern in patterns:
         if name.startswith(pattern):
             return True

@@ -29,6 +29,8 @@ from declone.config import Settings
 from declone.extract import digest_of, extract_file
 from declone.families import (
     FamilyOptions,
+    NearCloneJoin,
+    SimilarPairs,
     Summary,
     build_family,
     group_families,
@@ -188,6 +190,9 @@ class _Refresh:
     parsed: int
     summaries: dict[str, tuple[Summary, ...]]
     outlines: dict[str, FileOutline]
+    #: The near-clone pairs of the made files' shapes, joined as they came in, when every
+    #: listed file was made (nothing to join them with in the cache).
+    similar: SimilarPairs | None = None
 
     def digest(self, cache: ScanCache, path: str) -> str:
         made = self.made.get(path)
@@ -205,7 +210,8 @@ def _refresh(
     """Decide per file: cached row (same stat, or same content), or read and parse it again.
 
     With ``summarise``, each parsed file's summaries and outline are loaded as its blobs come
-    in, while the workers parse on, rather than all together after the last file.
+    in, while the workers parse on, rather than all together after the last file; when no
+    row of the cache is used, their shapes are joined into near-clone pairs on the way too.
     """
     cached: list[str] = []
     made: dict[str, FileBlobs] = {}
@@ -234,12 +240,17 @@ def _refresh(
         else:
             to_parse.append(source)
     workers = settings.jobs or os.cpu_count() or 1
+    join = (
+        NearCloneJoin(settings.similarity, settings.min_lines) if summarise and not cached else None
+    )
     blobs_in_order = _extract_all(_jobs(settings, to_parse), workers)
     for done, (source, blobs) in enumerate(zip(to_parse, blobs_in_order, strict=True), 1):
         made[source.path] = blobs
         if summarise:
             summaries[source.path] = blobs.load_summaries()
             outlines[source.path] = blobs.load_outline()
+            if join is not None:
+                join.add(summaries[source.path])
         if blobs.digest:  # a file that could not be read has none: try it again next time
             cache.store(source.path, source.size, source.mtime_ns, blobs)
         if done % _SAVE_EVERY == 0:
@@ -252,7 +263,8 @@ def _refresh(
         for path in made.keys() - outlines.keys():
             summaries[path] = made[path].load_summaries()
             outlines[path] = made[path].load_outline()
-    return _Refresh(cached, made, len(to_parse), summaries, outlines)
+    similar = join.result() if join is not None else None
+    return _Refresh(cached, made, len(to_parse), summaries, outlines, similar)
 
 
 def _jobs(settings: Settings, sources: Sequence[SourceFile]) -> list[_Job]:
@@ -430,7 +442,7 @@ def _build_overview(
             outlines.append(cached_outlines[source.path])
             items.extend(cached_summaries.get(source.path, ()))
     items.sort(key=lambda s: (s.path, s.lineno))
-    known = cache.similar_pairs(options.pairs_key) if whole_root else None
+    known = refresh.similar or (cache.similar_pairs(options.pairs_key) if whole_root else None)
     linking = link_classes(items, options, known)
     if whole_root:
         cache.store_similar_pairs(options.pairs_key, linking.similar)
@@ -477,7 +489,8 @@ def scan_focused(
             items.extend(refresh.summaries[path] if path in refresh.made else summaries[path])
         items.sort(key=lambda s: (s.path, s.lineno))
         options = _options(settings)
-        linking = link_classes(items, options, cache.similar_pairs(options.pairs_key))
+        known = refresh.similar or cache.similar_pairs(options.pairs_key)
+        linking = link_classes(items, options, known)
         wanted = set(focus)
         extra = {path for path in listed if also(path)}
         touching = [m for m in linking.components if any(items[i].path in wanted for i in m)]
