@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from declone import extract
+from declone import extract, normalise
 from declone.extract import decode_source, extract_file, extract_source, find_commented_classes
 from declone.model import ClassKind, ClassRecord, FileProblem
 from declone.naming import PytestConfig
@@ -176,7 +176,7 @@ def test_a_body_is_visited_only_where_class_stands_below_the_class_line(
     node = ast.parse(source).body[0]
     assert isinstance(node, ast.ClassDef)
     collector = extract._ClassCollector("t.py", lines, DEFAULT, None, False, 0, memo=extract._MEMO)
-    written = "".join(lines[extract._first_line(node) - 1 : node.end_lineno])
+    written = "".join(lines[normalise.first_line(node) - 1 : node.end_lineno])
     assert collector._may_hold_classes(node, written) is may_hold
 
 
@@ -631,7 +631,7 @@ def test_dump_equals_the_field_by_field_text() -> None:
     ]
     for tree in trees:
         for node in ast.walk(tree):
-            assert extract._dump(node) == _reference_dump(node)
+            assert normalise.dump(node) == _reference_dump(node)
 
 
 def test_every_syntax_extracts_as_computed_afresh() -> None:
@@ -656,7 +656,7 @@ line_text = st.text(alphabet=" \t\r\f\v\xa0\u3000ax#:", max_size=6)
 @given(st.lists(line_text, min_size=1, max_size=6))
 def test_dedent_equals_textwrap(lines: list[str]) -> None:
     text = "\n".join(lines)
-    assert extract._dedent(text) == textwrap.dedent(text)
+    assert normalise.dedent(text) == textwrap.dedent(text)
 
 
 def _reference_decode(data: bytes) -> tuple[str, str] | FileProblem:

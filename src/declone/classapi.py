@@ -15,7 +15,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from declone.extract import is_docstring
+from declone.normalise import is_docstring
 
 __all__ = [
     "Member",

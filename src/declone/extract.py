@@ -4,6 +4,9 @@ Pure: takes bytes, returns a record, never raises for bad input. ``ast`` does th
 because it is several times faster than LibCST; files that ``ast`` rejects are tried again with
 LibCST's parser, which reads grammar newer than the running interpreter (PEP 701 f-strings,
 ``type`` statements), so that a 3.11 interpreter still scans 3.12+ code.
+
+``normalise`` writes the canonical text of each statement; here the classes are found, their
+facts put together, and remembered by their source text, since copies are what a scan finds.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ import io
 import re
 import textwrap
 import tokenize
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple, TypeVar
 
 from declone.model import (
     ClassKind,
@@ -27,6 +30,20 @@ from declone.model import (
     MethodInfo,
 )
 from declone.naming import PytestConfig
+from declone.normalise import (
+    COMPOUND_STATEMENTS,
+    class_attributes,
+    count_statement,
+    dedent,
+    dotted,
+    dump,
+    first_line,
+    init_attributes,
+    params_of,
+    sets_test_false,
+    short_hash,
+    without_docstring,
+)
 
 __all__ = [
     "decode_source",
@@ -34,7 +51,6 @@ __all__ = [
     "extract_file",
     "extract_source",
     "find_commented_classes",
-    "is_docstring",
 ]
 
 _DATACLASS_DECORATORS = frozenset(
@@ -58,10 +74,6 @@ _OTHER_NON_ASCII_LINE_BREAKS = "\x85\u2028\u2029"
 
 def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _short_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
 
 
 def decode_source(data: bytes) -> tuple[str, str] | FileProblem:
@@ -167,255 +179,20 @@ def _extract_with_fallback(
     )
 
 
-def _dotted(node: ast.expr) -> str:
-    """A base or decorator as ``ast.unparse`` writes it.
-
-    Plain and dotted names are nearly all of them, and ``ast.unparse`` writes those exactly as
-    joined here, at many times the cost.
-    """
-    attributes: list[str] = []
-    inner = node
-    while isinstance(inner, ast.Attribute):
-        attributes.append(inner.attr)
-        inner = inner.value
-    if isinstance(inner, ast.Name):
-        attributes.append(inner.id)
-        return ".".join(reversed(attributes))
-    return ast.unparse(node)
-
-
-def is_docstring(statement: ast.stmt) -> bool:
-    """A string literal statement: a docstring where it opens a body."""
-    return (
-        isinstance(statement, ast.Expr)
-        and isinstance(statement.value, ast.Constant)
-        and isinstance(statement.value.value, str)
-    )
-
-
-def _without_docstring(body: Sequence[ast.stmt]) -> Sequence[ast.stmt]:
-    return body[1:] if body and is_docstring(body[0]) else body
-
-
-def _params(args: ast.arguments) -> tuple[str, ...]:
-    positional = [*args.posonlyargs, *args.args]
-    first_default = len(positional) - len(args.defaults)
-    names = [a.arg + ("=" if i >= first_default else "") for i, a in enumerate(positional)]
-    if args.vararg is not None:
-        names.append("*" + args.vararg.arg)
-    elif args.kwonlyargs:
-        names.append("*")
-    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-        names.append(arg.arg + ("=" if default is not None else ""))
-    if args.kwarg is not None:
-        names.append("**" + args.kwarg.arg)
-    return tuple(names)
-
-
-def _dump(node: ast.AST) -> str:
-    """A canonical text of a node's structure: positions, comments and layout are absent.
-
-    Same information as ``ast.dump(node, annotate_fields=False)``, written into one list
-    instead of joined level by level. Its hashes are kept in caches and baselines, so the text
-    must never change: the tests check it against the plain field-by-field spelling.
-    """
-    parts: list[str] = []
-    _emit(node, parts.append)
-    return "".join(parts)
-
-
-def _node_types() -> list[type[ast.AST]]:
-    """Every node type the parser can make (it makes no others)."""
-    found: list[type[ast.AST]] = []
-    pending: list[type[ast.AST]] = [ast.AST]
-    while pending:
-        node_type = pending.pop()
-        found.append(node_type)
-        pending.extend(node_type.__subclasses__())
-    return found
-
-
-# ``"Load()"``, ``"Add()"``, ...: the whole text of each node type without fields.
-_FIELDLESS_TEXTS = {t: f"{t.__name__}()" for t in _node_types() if not t._fields}
-# Statement types that hold statements (``if``, ``try``, ``def``, ``match``, ...). Most
-# statements are simple, and knowing that from their type saves five attribute lookups each.
-_COMPOUND_STATEMENTS = frozenset(
-    t
-    for t in _node_types()
-    if issubclass(t, ast.stmt)
-    and not {"body", "orelse", "finalbody", "handlers", "cases"}.isdisjoint(t._fields)
-)
-
-
-# A parameter without annotation is written whole (most are), where its fields are these.
-_PLAIN_ARG_FIELDS = ast.arg._fields == ("arg", "annotation", "type_comment")
-
-
-def _emit(node: ast.AST, write: Callable[[str], None]) -> None:
-    # Names and constants are a third of all nodes, contexts and operators (no fields) another
-    # third: writing those whole instead of field by field is most of this function's speed.
-    write(f"{node.__class__.__name__}(")
-    for name in node._fields:
-        value: Any = getattr(node, name, None)
-        if value is None:  # absent annotations, returns, kinds, ...: a quarter of all values
-            write("None,")
-            continue
-        value_type = value.__class__
-        if value_type is ast.Name:
-            write(f"Name({value.id!r},{_FIELDLESS_TEXTS[value.ctx.__class__]},),")
-        elif value_type is ast.Constant:
-            write(f"Constant({value.value!r},{value.kind!r},),")
-        elif isinstance(value, ast.AST):
-            text = _FIELDLESS_TEXTS.get(value_type)
-            if text is None:
-                _emit(value, write)
-                write(",")
-            else:
-                write(f"{text},")
-        elif isinstance(value, list):
-            write("[")
-            for item in value:
-                item_type = item.__class__
-                if item_type is ast.Name:
-                    write(f"Name({item.id!r},{_FIELDLESS_TEXTS[item.ctx.__class__]},),")
-                elif item_type is ast.Constant:
-                    write(f"Constant({item.value!r},{item.kind!r},),")
-                elif item_type is ast.arg and item.annotation is None and _PLAIN_ARG_FIELDS:
-                    write(f"arg({item.arg!r},None,{item.type_comment!r},),")
-                elif isinstance(item, ast.AST):
-                    text = _FIELDLESS_TEXTS.get(item_type)
-                    if text is None:
-                        _emit(item, write)
-                        write(",")
-                    else:
-                        write(f"{text},")
-                else:
-                    write(f"{item!r},")
-            write("],")
-        else:
-            write(f"{value!r},")
-    write(")")
-
-
-def _count_statements(body: Sequence[ast.stmt]) -> int:
-    total = 0
-    for statement in _without_docstring(body):
-        total += _count_statement(statement)
-    return total
-
-
-def _count_statement(statement: ast.stmt) -> int:
-    """1, plus the statements in its blocks (each block's docstring excluded)."""
-    total = 1
-    if statement.__class__ in _COMPOUND_STATEMENTS:
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(statement, field, None)
-            if isinstance(inner, list):
-                total += _count_statements(inner)
-        for handler in getattr(statement, "handlers", ()) or ():
-            total += _count_statements(handler.body)
-    return total
-
-
-def _init_attributes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
-    """``self.<name>`` targets assigned anywhere in ``__init__``'s statements, in order."""
-    if not function.args.args:
-        return ()
-    self_name = function.args.args[0].arg
-    seen: dict[str, None] = {}
-    for statement in _statements(function.body):
-        targets: list[ast.expr] = []
-        if isinstance(statement, ast.Assign):
-            targets = list(statement.targets)
-        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
-            targets = [statement.target]
-        while targets:
-            target = targets.pop(0)
-            if isinstance(target, (ast.Tuple, ast.List)):
-                targets[:0] = target.elts
-            elif (
-                isinstance(target, ast.Attribute)
-                and isinstance(target.value, ast.Name)
-                and target.value.id == self_name
-            ):
-                seen.setdefault(target.attr, None)
-    return tuple(seen)
-
-
-def _statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement in ``body`` and in the blocks nested in it, not in nested functions."""
-    for statement in body:
-        yield statement
-        if statement.__class__ not in _COMPOUND_STATEMENTS or isinstance(
-            statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-        ):
-            continue
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(statement, field, None)
-            if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                yield from _statements(inner)
-        for handler in getattr(statement, "handlers", ()) or ():
-            yield from _statements(handler.body)
-        for case in getattr(statement, "cases", ()) or ():
-            yield from _statements(case.body)
-
-
-def _class_attributes(body: Sequence[ast.stmt]) -> tuple[str, ...]:
-    names: dict[str, None] = {}
-    for statement in body:
-        if isinstance(statement, ast.Assign):
-            for target in statement.targets:
-                if isinstance(target, ast.Name):
-                    names.setdefault(target.id, None)
-        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-            names.setdefault(statement.target.id, None)
-    return tuple(names)
-
-
-def _sets_test_false(body: Sequence[ast.stmt]) -> bool:
-    for statement in body:
-        if (
-            isinstance(statement, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == "__test__" for t in statement.targets)
-            and isinstance(statement.value, ast.Constant)
-            and not statement.value.value
-        ):
-            return True
-    return False
-
-
-def _dedent(text: str) -> str:
-    """``textwrap.dedent(text)``, at no cost for most module-level classes."""
-    # Without a margin (the first line is not indented) and without lines of only spaces and
-    # tabs, which dedent empties, there is nothing to change: the same string is kept, not a
-    # copy. Such a line ends in a space or a tab; three substring searches rule them out,
-    # many times faster than a regular expression tried at every position.
-    if text[:1].isspace() or " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
-        return textwrap.dedent(text)
-    return text
-
-
 def _method_body_hash(function: _MethodFacts, shape_parts: list[str]) -> str:
     """The hash of the shape texts of all the class's methods of this name, joined."""
     # The very string, not an equal one: a part is a new string only where the class's name
     # was replaced in it.
     if len(shape_parts) == 1 and shape_parts[0] is function.joined:
         return function.body_hash  # the method's own texts, unchanged
-    return _short_hash("\n".join(shape_parts))
-
-
-def _first_line(node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> int:
-    """The line of the first decorator, else of the statement itself."""
-    if not node.decorator_list:
-        return node.lineno
-    return min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    return short_hash("\n".join(shape_parts))
 
 
 # The memo's values are plain tuples where there are many of them: the garbage collector stops
 # tracking a tuple of strings and numbers, so a memo full of them does not slow down every full
 # collection (thousands of tracked objects did, measurably).
 
-#: A statement's normalised text, the text's short hash, and its size (``_count_statement``).
+#: A statement's normalised text, the text's short hash, and its size (``count_statement``).
 _Normalised = tuple[str, str, int]
 #: A function header's normalised text, the text's short hash, ``async``, the parameters and
 #: the decorators as written.
@@ -425,18 +202,18 @@ _MethodRow = tuple[str, bool, tuple[str, ...], int, tuple[str, ...], str]
 
 
 def _normalise(statement: ast.stmt) -> _Normalised:
-    text = _dump(statement)
-    return text, _short_hash(text), _count_statement(statement)
+    text = dump(statement)
+    return text, short_hash(text), count_statement(statement)
 
 
 def _normalise_header(node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Header:
     is_async = isinstance(node, ast.AsyncFunctionDef)
     kind = "async def" if is_async else "def"
-    decorators = ",".join(_dump(d) for d in node.decorator_list)
-    returns = _dump(node.returns) if node.returns else ""
-    text = f"{kind} {node.name}({_dump(node.args)})->{returns}@{decorators}"
-    written = tuple(_dotted(d) for d in node.decorator_list)
-    return text, _short_hash(text), is_async, _params(node.args), written
+    decorators = ",".join(dump(d) for d in node.decorator_list)
+    returns = dump(node.returns) if node.returns else ""
+    text = f"{kind} {node.name}({dump(node.args)})->{returns}@{decorators}"
+    written = tuple(dotted(d) for d in node.decorator_list)
+    return text, short_hash(text), is_async, params_of(node.args), written
 
 
 class _MethodFacts(NamedTuple):
@@ -566,7 +343,7 @@ class _ClassCollector:
         records: list[ClassRecord],
     ) -> None:
         for statement in body:
-            if statement.__class__ not in _COMPOUND_STATEMENTS:
+            if statement.__class__ not in COMPOUND_STATEMENTS:
                 continue
             if isinstance(statement, ast.ClassDef):
                 facts = self._class_facts(statement)
@@ -639,7 +416,7 @@ class _ClassCollector:
         )
 
     def _class_facts(self, node: ast.ClassDef) -> _ClassFacts:
-        written = self._text(_first_line(node), node.end_lineno or node.lineno)
+        written = self._text(first_line(node), node.end_lineno or node.lineno)
         if self.memo is None:
             return self._new_class_facts(node, written)
         facts = self.memo.classes.get(written)
@@ -663,7 +440,7 @@ class _ClassCollector:
         method_shapes: dict[str, list[str]] = {}  # shape parts per method name
         functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, _MethodFacts]] = []
         statement_count = 0
-        for statement in _without_docstring(node.body):
+        for statement in without_docstring(node.body):
             owner = None  # the method's name, for a method
             if isinstance(statement, _FUNCTION_TYPES):
                 function = self._method_facts(statement)
@@ -679,9 +456,9 @@ class _ClassCollector:
             part_hashes.append(part_hash)
             if quoted in part:  # a name has no "\n": it is in the part if in one of its texts
                 part = part.replace(quoted, "'<class>'")
-                part_hash = _short_hash(part)
+                part_hash = short_hash(part)
                 hashes = tuple(
-                    _short_hash(text.replace(quoted, "'<class>'")) if quoted in text else known
+                    short_hash(text.replace(quoted, "'<class>'")) if quoted in text else known
                     for text, known in zip(texts, hashes, strict=True)
                 )
             shape_parts.append(part)
@@ -702,10 +479,9 @@ class _ClassCollector:
         )
         method_names = tuple(item.name for item, _ in functions)
         init = next((function for item, function in functions if item.name == "__init__"), None)
-        decorators = tuple(_dotted(d) for d in node.decorator_list)
-        bases = tuple(_dotted(b) for b in node.bases) + tuple(
-            f"{k.arg}={_dotted(k.value)}" if k.arg else f"**{_dotted(k.value)}"
-            for k in node.keywords
+        decorators = tuple(dotted(d) for d in node.decorator_list)
+        bases = tuple(dotted(b) for b in node.bases) + tuple(
+            f"{k.arg}={dotted(k.value)}" if k.arg else f"**{dotted(k.value)}" for k in node.keywords
         )
         header = f"bases={bases}|decorators={decorators}"
         shape_header = header.replace(node.name, "<class>")
@@ -719,15 +495,15 @@ class _ClassCollector:
             methods=methods,
             method_names=method_names,
             init_attributes=init.init_attributes if init else (),
-            class_attributes=_class_attributes(node.body),
-            fingerprint=_short_hash(header + "\n" + "".join(part_hashes)),
-            shape=_short_hash(shape_header + "\n" + "".join(shape_part_hashes)),
+            class_attributes=class_attributes(node.body),
+            fingerprint=short_hash(header + "\n" + "".join(part_hashes)),
+            shape=short_hash(shape_header + "\n" + "".join(shape_part_hashes)),
             statements="".join(sorted(statement_hashes)),
             statement_count=statement_count,
             has_constructor=has_constructor,
-            opted_out=_sets_test_false(node.body),
+            opted_out=sets_test_false(node.body),
             may_hold_classes=self._may_hold_classes(node, written),
-            source=_dedent(written),
+            source=dedent(written),
         )
 
     def _may_hold_classes(self, node: ast.ClassDef, written: str) -> bool:
@@ -736,7 +512,7 @@ class _ClassCollector:
         if self.memo is None:
             return True  # ``lines`` may not be the parser's lines: nothing to learn from them
         own_line_end = -1
-        for _ in range(node.lineno - _first_line(node) + 1):  # past the decorators' lines too
+        for _ in range(node.lineno - first_line(node) + 1):  # past the decorators' lines too
             own_line_end = written.find("\n", own_line_end + 1)
             if own_line_end < 0:
                 return False
@@ -745,7 +521,7 @@ class _ClassCollector:
     def _method_facts(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> _MethodFacts:
         if self.memo is None:
             return self._new_method_facts(node)
-        written = self._text(_first_line(node), node.end_lineno or node.lineno)
+        written = self._text(first_line(node), node.end_lineno or node.lineno)
         facts = self.memo.methods.get(written)
         if facts is None:
             facts = self.memo.remember(self.memo.methods, written, self._new_method_facts(node))
@@ -756,7 +532,7 @@ class _ClassCollector:
         texts = [header]
         hashes = [header_hash]
         statement_count = 1
-        for statement in _without_docstring(node.body):
+        for statement in without_docstring(node.body):
             text, text_hash, size = self._normalised_statement(statement)
             texts.append(text)
             hashes.append(text_hash)
@@ -769,9 +545,9 @@ class _ClassCollector:
             texts=tuple(texts),
             hashes=tuple(hashes),
             joined=joined,
-            body_hash=_short_hash(joined),
+            body_hash=short_hash(joined),
             statement_count=statement_count,
-            init_attributes=_init_attributes(node) if node.name == "__init__" else (),
+            init_attributes=init_attributes(node) if node.name == "__init__" else (),
         )
 
     def _header(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Header:
@@ -795,7 +571,7 @@ class _ClassCollector:
             header_line = self.lines[node.lineno - 1 + self.line_offset]
             if header_line.isascii():
                 return header_line[node.col_offset :]
-        return self._text(_first_line(node), body.lineno - 1) + before_body
+        return self._text(first_line(node), body.lineno - 1) + before_body
 
     def _normalised_statement(self, node: ast.stmt) -> _Normalised:
         if self.memo is None:

@@ -52,7 +52,7 @@ from declone.bindings import (
     import_bindings,
     read_module_facts,
 )
-from declone.extract import is_docstring
+from declone.normalise import is_docstring
 
 __all__ = [
     "ClassEdit",
