@@ -143,6 +143,8 @@ def _emit(node: ast.AST, write: Callable[[str], None]) -> None:
                 write(f"{text},")
         elif isinstance(value, list):
             write("[")
+            # Each item as a value above, written out again here rather than through a
+            # helper: this loop runs for most nodes dumped, and a call per item shows.
             for item in value:
                 item_type = item.__class__
                 if item_type is ast.Name:

@@ -44,6 +44,7 @@ from declone.classapi import (
 from declone.importability import ImportCheck, ImportContext, check_import
 from declone.model import ClassRecord, Family, ScanIndex
 from declone.naming import PytestConfig
+from declone.normalise import sets_test_false
 
 __all__ = [
     "Action",
@@ -236,24 +237,12 @@ def describe_canonical(
         bases=tuple(ast.unparse(b) for b in node.bases)
         + tuple(f"{k.arg}={ast.unparse(k.value)}" for k in node.keywords),
         decorators=tuple(ast.unparse(d) for d in node.decorator_list),
-        sets_test_false=_sets_test_false(node),
+        sets_test_false=sets_test_false(node.body),
         dual_call=dual,
         same_origin=source_copy is not None,
         aliases=aliases,
         source_copy=source_copy,
     )
-
-
-def _sets_test_false(node: ast.ClassDef) -> bool:
-    for statement in node.body:
-        if (
-            isinstance(statement, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == "__test__" for t in statement.targets)
-            and isinstance(statement.value, ast.Constant)
-            and not statement.value.value
-        ):
-            return True
-    return False
 
 
 def plan_migration(
