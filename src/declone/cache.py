@@ -38,7 +38,7 @@ from declone.naming import PytestConfig
 
 __all__ = ["CachedStat", "FileBlobs", "ScanCache", "default_cache_dir", "encode_file"]
 
-_FORMAT = 8
+_FORMAT = 9
 _RACY_NS = 2_000_000_000
 _BATCH = 500
 
@@ -66,11 +66,11 @@ class FileBlobs:
         return _load_summaries(self.summaries)
 
     def load_outline(self) -> FileOutline:
-        outline: FileOutline = _loads(self.outline)
+        outline: FileOutline = pickle.loads(self.outline)
         return outline
 
     def load_record(self) -> FileRecord:
-        record: FileRecord = _loads(self.record)
+        record: FileRecord = pickle.loads(self.record)
         return record
 
 
@@ -87,16 +87,12 @@ def _dumps(value: object) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _loads(blob: bytes) -> Any:
-    return pickle.loads(blob)
-
-
 # tuple.__new__ straight from C: Summary._make's checks cost more than the whole load.
 _make_summary = functools.partial(tuple.__new__, Summary)
 
 
 def _load_summaries(blob: bytes) -> tuple[Summary, ...]:
-    return tuple(map(_make_summary, _loads(blob)))
+    return tuple(map(_make_summary, pickle.loads(blob)))
 
 
 @dataclass(frozen=True)
@@ -176,19 +172,13 @@ class ScanCache:
         cached = self.stats().get(path)
         return cached.digest if cached is not None else None
 
-    def records(self, paths: Iterable[str]) -> dict[str, FileRecord]:
+    def records(self, paths: Collection[str]) -> dict[str, FileRecord]:
         """Cached records of ``paths`` (those it has)."""
-        found: dict[str, FileRecord] = {}
-        for chunk in _chunks(sorted(set(paths))):
-            marks = ",".join("?" * len(chunk))
-            rows = self._query(f"SELECT path, record FROM files WHERE path IN ({marks})", chunk)
-            found.update((path, pickle.loads(blob)) for path, blob in rows)
-        return found
+        return {path: pickle.loads(blob) for path, blob in self._column("record", paths)}
 
     def summaries(self, paths: Collection[str]) -> dict[str, tuple[Summary, ...]]:
         """Cached summaries of ``paths`` (those it has)."""
-        rows = self._column("summary", paths)
-        return {path: tuple(map(_make_summary, pickle.loads(blob))) for path, blob in rows}
+        return {path: _load_summaries(blob) for path, blob in self._column("summary", paths)}
 
     def outlines(self, paths: Collection[str]) -> dict[str, FileOutline]:
         """Cached outlines of ``paths`` (those it has)."""
@@ -233,7 +223,7 @@ class ScanCache:
     def overview(self, key: str) -> ScanIndex | None:
         """The overview index the last scan stored, if it was stored under ``key``."""
         blob = self._overview_part("overview", key)
-        index = _loads(blob) if blob is not None else None
+        index = pickle.loads(blob) if blob is not None else None
         return index if isinstance(index, ScanIndex) else None
 
     def overview_document(self, key: str) -> str | None:

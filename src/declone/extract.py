@@ -179,15 +179,6 @@ def _extract_with_fallback(
     )
 
 
-def _method_body_hash(function: _MethodFacts, shape_parts: list[str]) -> str:
-    """The hash of the shape texts of all the class's methods of this name, joined."""
-    # The very string, not an equal one: a part is a new string only where the class's name
-    # was replaced in it.
-    if len(shape_parts) == 1 and shape_parts[0] is function.joined:
-        return function.body_hash  # the method's own texts, unchanged
-    return short_hash("\n".join(shape_parts))
-
-
 # The memo's values are plain tuples where there are many of them: the garbage collector stops
 # tracking a tuple of strings and numbers, so a memo full of them does not slow down every full
 # collection (thousands of tracked objects did, measurably).
@@ -216,6 +207,10 @@ def _normalise_header(node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Header:
     return text, short_hash(text), is_async, params_of(node.args), written
 
 
+def _joined_hash(hashes: list[str]) -> str:
+    return hashes[0] if len(hashes) == 1 else short_hash("".join(hashes))
+
+
 class _MethodFacts(NamedTuple):
     """What a method's own lines decide, wherever they stand.
 
@@ -230,9 +225,9 @@ class _MethodFacts(NamedTuple):
     texts: tuple[str, ...]
     #: The short hash of each text.
     hashes: tuple[str, ...]
-    #: The texts joined with newlines: the method's part of the class's fingerprint text.
+    #: The texts joined with newlines: the method's part of the class's normalised text.
     joined: str
-    #: The short hash of ``joined``: the ``body_hash``, unless the class's name is in it.
+    #: The short hash of ``joined``: the method's part of the class's fingerprint.
     body_hash: str
     statement_count: int
     #: ``self.<name>`` targets, computed for ``__init__`` only.
@@ -435,9 +430,8 @@ class _ClassCollector:
         # of its whole normalised text twice.
         part_hashes: list[str] = []
         shape_part_hashes: list[str] = []  # the same without the class's own name
-        shape_parts: list[str] = []  # the parts' texts without the class's own name
         statement_hashes: list[str] = []  # the hash of each statement's shape text
-        method_shapes: dict[str, list[str]] = {}  # shape parts per method name
+        method_shapes: dict[str, list[str]] = {}  # shape part hashes per method name
         functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, _MethodFacts]] = []
         statement_count = 0
         for statement in without_docstring(node.body):
@@ -461,11 +455,10 @@ class _ClassCollector:
                     short_hash(text.replace(quoted, "'<class>'")) if quoted in text else known
                     for text, known in zip(texts, hashes, strict=True)
                 )
-            shape_parts.append(part)
             shape_part_hashes.append(part_hash)
             statement_hashes.extend(hashes)
             if owner is not None:
-                method_shapes.setdefault(owner, []).append(part)
+                method_shapes.setdefault(owner, []).append(part_hash)
         methods = tuple(
             (
                 item.name,
@@ -473,7 +466,8 @@ class _ClassCollector:
                 function.params,
                 item.lineno - node.lineno,
                 function.decorators,
-                _method_body_hash(function, method_shapes[item.name]),
+                # A name defined twice (a property's getter and setter) hashes both.
+                _joined_hash(method_shapes[item.name]),
             )
             for item, function in functions
         )

@@ -244,48 +244,16 @@ def _similar_shapes(
     threshold: float,
     known: SimilarPairs | None,
 ) -> SimilarPairs:
-    """Every pair of distinct shapes whose statements are at least ``threshold`` alike.
-
-    A set-similarity join with prefix filtering. Each shape's statements become a set of
-    tokens, the n-th repeat of a statement its own token, so that the sets' Jaccard is the
-    multisets' (``jaccard``). Order tokens from rarest to most common; two sets with
-    Jaccard >= t must share one of their first ``len - ceil(t * len) + 1`` tokens, so only
-    those are indexed. Pairs from ``known`` are kept while both shapes exist; only pairs with
-    a shape new since then are compared.
-    """
-    shapes = sorted(by_shape)
-    present = frozenset(shapes)
-    old = known.shapes if known is not None else frozenset()
-    pairs = {p for p in known.pairs if p[0] in present and p[1] in present} if known else set()
-    is_new = present - old
-    if threshold > 1.0 or not is_new:
+    """Every pair of distinct shapes of ``by_shape`` at least ``threshold`` alike, all at once:
+    ``NearCloneJoin`` with every shape ranked together. Pairs from ``known`` are kept while
+    both shapes exist; only pairs with a shape new since then are compared."""
+    present = frozenset(by_shape)
+    if known is not None and present <= known.shapes:  # nothing new: nothing to compare
+        pairs = {p for p in known.pairs if p[0] in present and p[1] in present}
         return SimilarPairs(present, frozenset(pairs))
-    tokens = {shape: _tokens(items[by_shape[shape][0]].statement_hashes) for shape in shapes}
-    frequency = Counter(chain.from_iterable(tokens.values()))
-    # Rarest first, ties by token: one sort of the distinct tokens, then each shape's tokens
-    # sort by a dictionary lookup made in C.
-    rank = {token: order for order, (token, _) in enumerate(sorted(frequency.items(), key=_RARITY))}
-    # Each shape is probed against the shapes indexed before it, then indexed itself: every
-    # pair comes up once, from its later shape. An old shape is probed against the new
-    # shapes only: pairs of two old shapes are known.
-    postings: dict[str, list[str]] = defaultdict(list)
-    new_postings: dict[str, list[str]] = defaultdict(list)
-    for shape in shapes:
-        own = tokens[shape]
-        prefix = sorted(own, key=rank.__getitem__)[: _prefix_length(len(own), threshold)]
-        shape_is_new = shape in is_new
-        probed = postings if shape_is_new else new_postings
-        candidates: set[str] = set()
-        for token in prefix:
-            candidates.update(probed.get(token, ()))  # in C: posting lists can be long
-        for other in candidates:
-            if _alike(own, tokens[other], threshold):
-                pairs.add((other, shape))  # ``shapes`` is sorted: other < shape
-        for token in prefix:
-            postings[token].append(shape)
-            if shape_is_new:
-                new_postings[token].append(shape)
-    return SimilarPairs(present, frozenset(pairs))
+    join = NearCloneJoin(threshold, min_lines=0, known=known, sample=len(present))
+    join.add(items[by_shape[shape][0]] for shape in sorted(by_shape))
+    return join.result()
 
 
 #: Sort key of ``(token, frequency)`` items: rarest first, then by token.
@@ -293,24 +261,42 @@ _RARITY = itemgetter(1, 0)
 
 
 class NearCloneJoin:
-    """``_similar_shapes`` fed shape by shape, while a scan's workers are still parsing.
+    """Every pair of distinct shapes whose statements are at least ``threshold`` alike, joined
+    shape by shape as a scan's workers return them.
 
-    Prefix filtering finds every pair under any one order of the tokens, as long as a set's
-    order never changes once it is indexed; rarest-first only keeps posting lists short. So
-    the first ``sample`` shapes are held back, ranked by their frequencies and joined; from
-    then on a token first seen later is ranked rarer than every token before it (new tokens
-    are rare: the common ones come up early), and each shape is probed and indexed as it
-    arrives. The pairs are exactly ``_similar_shapes``'s; only the work is spread out.
+    A set-similarity join with prefix filtering. Each shape's statements become a set of
+    tokens, the n-th repeat of a statement its own token, so that the sets' Jaccard is the
+    multisets' (``jaccard``). Under one order of all tokens, two sets with Jaccard >= t share
+    one of their first ``len - ceil(t * len) + 1`` tokens, so only those are indexed, and each
+    shape is probed against the shapes indexed before it: every pair comes up once.
+
+    Any order finds every pair, as long as a set's order never changes once it is indexed;
+    rarest-first only keeps posting lists short. So the first ``sample`` shapes are held
+    back, ranked by their frequencies and joined; from then on a token first seen later
+    ranks rarer than every token before it (new tokens are rare: the common ones come up
+    early), and each shape is joined as it arrives.
+
+    With ``known``, the pairs of an earlier join, a shape it was computed over is compared
+    with new shapes only, and pairs of two such shapes are taken from it.
     """
 
-    def __init__(self, threshold: float, min_lines: int, sample: int = 2000) -> None:
+    def __init__(
+        self,
+        threshold: float,
+        min_lines: int,
+        *,
+        known: SimilarPairs | None = None,
+        sample: int = 2000,
+    ) -> None:
         self.threshold = threshold
         self.min_lines = min_lines
         self.sample = sample
+        self._known = known or SimilarPairs(frozenset(), frozenset())
         self._held: dict[str, frozenset[str]] | None = {}
         self._tokens: dict[str, frozenset[str]] = {}
         self._rank: dict[str, int] = {}
         self._postings: dict[str, list[str]] = defaultdict(list)
+        self._new_postings: dict[str, list[str]] = defaultdict(list)  # new shapes only
         self._pairs: set[tuple[str, str]] = set()
 
     def add(self, items: Iterable[_Linkable]) -> None:
@@ -329,7 +315,9 @@ class NearCloneJoin:
 
     def result(self) -> SimilarPairs:
         self._release()
-        return SimilarPairs(frozenset(self._tokens), frozenset(self._pairs))
+        present = frozenset(self._tokens)
+        known = {p for p in self._known.pairs if p[0] in present and p[1] in present}
+        return SimilarPairs(present, frozenset(self._pairs | known))
 
     def _release(self) -> None:
         """Rank the held shapes' tokens by frequency and join the held shapes."""
@@ -350,14 +338,18 @@ class NearCloneJoin:
         for token in sorted(token for token in own if token not in rank):
             rank[token] = -len(rank) - 1
         prefix = sorted(own, key=rank.__getitem__)[: _prefix_length(len(own), self.threshold)]
+        is_new = shape not in self._known.shapes
         candidates: set[str] = set()
+        probed = self._postings if is_new else self._new_postings
         for token in prefix:
-            candidates.update(self._postings.get(token, ()))
+            candidates.update(probed.get(token, ()))  # in C: posting lists can be long
         for other in candidates:
             if _alike(own, self._tokens[other], self.threshold):
                 self._pairs.add((other, shape) if other < shape else (shape, other))
         for token in prefix:
             self._postings[token].append(shape)
+            if is_new:
+                self._new_postings[token].append(shape)
 
 
 def _alike(first: frozenset[str], second: frozenset[str], threshold: float) -> bool:
@@ -387,7 +379,7 @@ def _prefix_length(size: int, threshold: float) -> int:
     The tolerance keeps a product such as 0.7 * 10 = 7.000000000000001 from rounding up to
     8, which would shorten the prefix and miss pairs.
     """
-    return size - math.ceil(threshold * size - 1e-9) + 1
+    return max(0, size - math.ceil(threshold * size - 1e-9) + 1)
 
 
 def _size_allows(first: int, second: int, threshold: float) -> bool:

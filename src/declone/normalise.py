@@ -85,8 +85,9 @@ def dump(node: ast.AST) -> str:
     """A canonical text of a node's structure: positions, comments and layout are absent.
 
     Same information as ``ast.dump(node, annotate_fields=False)``, written into one list
-    instead of joined level by level. Its hashes are kept in caches and baselines, so the text
-    must never change: the tests check it against the plain field-by-field spelling.
+    instead of joined level by level; the tests check it against the plain field-by-field
+    spelling. Fingerprints are hashes of it, kept in the scan cache: a change to the text
+    needs a new cache format.
     """
     parts: list[str] = []
     _emit(node, parts.append)

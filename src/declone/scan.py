@@ -19,8 +19,8 @@ import gc
 import hashlib
 import os
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from declone import scanjson
@@ -29,6 +29,7 @@ from declone.config import Settings
 from declone.extract import digest_of, extract_file
 from declone.families import (
     FamilyOptions,
+    Linking,
     NearCloneJoin,
     SimilarPairs,
     Summary,
@@ -183,16 +184,23 @@ def _too_big(settings: Settings, source: SourceFile) -> FileRecord:
 @dataclass
 class _Refresh:
     """The listed files split into rows the cache holds and blobs made in this scan, with the
-    made files' summaries and outlines when the view links from those."""
+    made files' summaries and outlines when the view links from those (``summarise``)."""
 
-    cached: list[str]
-    made: dict[str, FileBlobs]
-    parsed: int
-    summaries: dict[str, tuple[Summary, ...]]
-    outlines: dict[str, FileOutline]
+    summarise: bool
+    cached: list[str] = field(default_factory=list)
+    made: dict[str, FileBlobs] = field(default_factory=dict)
+    parsed: int = 0
+    summaries: dict[str, tuple[Summary, ...]] = field(default_factory=dict)
+    outlines: dict[str, FileOutline] = field(default_factory=dict)
     #: The near-clone pairs of the made files' shapes, joined as they came in, when every
     #: listed file was made (nothing to join them with in the cache).
     similar: SimilarPairs | None = None
+
+    def add(self, path: str, blobs: FileBlobs) -> None:
+        self.made[path] = blobs
+        if self.summarise:
+            self.summaries[path] = blobs.load_summaries()
+            self.outlines[path] = blobs.load_outline()
 
     def digest(self, cache: ScanCache, path: str) -> str:
         made = self.made.get(path)
@@ -213,14 +221,12 @@ def _refresh(
     in, while the workers parse on, rather than all together after the last file; when no
     row of the cache is used, their shapes are joined into near-clone pairs on the way too.
     """
-    cached: list[str] = []
-    made: dict[str, FileBlobs] = {}
-    summaries: dict[str, tuple[Summary, ...]] = {}
-    outlines: dict[str, FileOutline] = {}
+    refresh = _Refresh(summarise)
+    cached = refresh.cached
     changed: list[SourceFile] = []
     for source in files:
         if source.size > settings.max_file_size:
-            made[source.path] = _encode(_too_big(settings, source))
+            refresh.add(source.path, _encode(_too_big(settings, source)))
         elif cache.fresh_by_stat(source.path, source.size, source.mtime_ns):
             cached.append(source.path)
         else:
@@ -245,12 +251,9 @@ def _refresh(
     )
     blobs_in_order = _extract_all(_jobs(settings, to_parse), workers)
     for done, (source, blobs) in enumerate(zip(to_parse, blobs_in_order, strict=True), 1):
-        made[source.path] = blobs
-        if summarise:
-            summaries[source.path] = blobs.load_summaries()
-            outlines[source.path] = blobs.load_outline()
-            if join is not None:
-                join.add(summaries[source.path])
+        refresh.add(source.path, blobs)
+        if join is not None:
+            join.add(refresh.summaries[source.path])
         if blobs.digest:  # a file that could not be read has none: try it again next time
             cache.store(source.path, source.size, source.mtime_ns, blobs)
         if done % _SAVE_EVERY == 0:
@@ -259,12 +262,9 @@ def _refresh(
             on_progress(1)
     if on_progress is not None and cached:
         on_progress(len(cached))
-    if summarise:  # the files over the size limit, made without a parse
-        for path in made.keys() - outlines.keys():
-            summaries[path] = made[path].load_summaries()
-            outlines[path] = made[path].load_outline()
-    similar = join.result() if join is not None else None
-    return _Refresh(cached, made, len(to_parse), summaries, outlines, similar)
+    refresh.parsed = len(to_parse)
+    refresh.similar = join.result() if join is not None else None
+    return refresh
 
 
 def _jobs(settings: Settings, sources: Sequence[SourceFile]) -> list[_Job]:
@@ -279,17 +279,16 @@ def _recover(
         return
     sources = [s for s in listing.files if s.path in missing]
     for source, blobs in zip(sources, _extract_all(_jobs(settings, sources), 1), strict=True):
-        refresh.made[source.path] = blobs
-        refresh.summaries[source.path] = blobs.load_summaries()
-        refresh.outlines[source.path] = blobs.load_outline()
+        refresh.add(source.path, blobs)
 
 
 def _records(
     settings: Settings, cache: ScanCache, listing: FileListing, refresh: _Refresh, paths: set[str]
 ) -> dict[str, FileRecord]:
     """Full records of ``paths``: made in this scan, else from the cache."""
-    records = cache.records(p for p in paths if p not in refresh.made)
-    _recover(settings, listing, refresh, {p for p in paths if p not in refresh.made} - set(records))
+    from_cache = paths - refresh.made.keys()
+    records = cache.records(from_cache)
+    _recover(settings, listing, refresh, from_cache - records.keys())
     records.update({p: refresh.made[p].load_record() for p in paths if p in refresh.made})
     return records
 
@@ -429,34 +428,40 @@ def _build_overview(
     options: FamilyOptions,
     whole_root: bool,
 ) -> ScanIndex:
-    cached_outlines = cache.outlines(refresh.cached)
-    cached_summaries = cache.summaries(refresh.cached)
-    _recover(settings, listing, refresh, set(refresh.cached) - set(cached_outlines))
-    outlines: list[FileOutline] = []
-    items: list[Summary] = []
-    for source in listing.files:
-        if source.path in refresh.made:
-            outlines.append(refresh.outlines[source.path])
-            items.extend(refresh.summaries[source.path])
-        else:
-            outlines.append(cached_outlines[source.path])
-            items.extend(cached_summaries.get(source.path, ()))
-    items.sort(key=lambda s: (s.path, s.lineno))
+    items, outlines = _listed(settings, cache, listing, refresh, with_outlines=True)
     known = refresh.similar or (cache.similar_pairs(options.pairs_key) if whole_root else None)
     linking = link_classes(items, options, known)
     if whole_root:
         cache.store_similar_pairs(options.pairs_key, linking.similar)
-    representatives = [_first_of_each_shape(items, members) for members in linking.components]
-    needed = {items[i].path for group in representatives for i in group}
+    needed = _representative_paths(items, linking.components)
     records = _records(settings, cache, listing, refresh, needed)
-    families = rank(
-        build_family(
-            _member_records(items, members, records),
-            {r for i in members for r in linking.reasons.get(i, ())},
-        )
-        for members in linking.components
-    )
-    return _overview_index(settings, outlines, listing.problems, families)
+    families = _families(items, linking, linking.components, records)
+    return _outline_index(settings, outlines, listing.problems, families)
+
+
+def _listed(
+    settings: Settings,
+    cache: ScanCache,
+    listing: FileListing,
+    refresh: _Refresh,
+    *,
+    with_outlines: bool,
+) -> tuple[list[Summary], list[FileOutline]]:
+    """Every listed file's summaries, sorted for linking, and (``with_outlines``) its outline,
+    in listing order: made in this scan, else from the cache."""
+    cached_summaries = cache.summaries(refresh.cached)
+    cached_outlines = cache.outlines(refresh.cached) if with_outlines else {}
+    loaded = cached_summaries.keys() & cached_outlines.keys() if with_outlines else cached_summaries
+    _recover(settings, listing, refresh, set(refresh.cached) - set(loaded))
+    items: list[Summary] = []
+    outlines: list[FileOutline] = []
+    for source in listing.files:
+        made = source.path in refresh.made
+        items.extend((refresh.summaries if made else cached_summaries)[source.path])
+        if with_outlines:
+            outlines.append((refresh.outlines if made else cached_outlines)[source.path])
+    items.sort(key=lambda s: (s.path, s.lineno))
+    return items, outlines
 
 
 @_collector_paused()
@@ -481,45 +486,58 @@ def scan_focused(
     cache = _open_cache(settings)
     try:
         refresh = _refresh(settings, cache, listing.files, None, summarise=True)
-        summaries = cache.summaries(refresh.cached)
-        _recover(settings, listing, refresh, set(refresh.cached) - set(summaries))
+        items, _ = _listed(settings, cache, listing, refresh, with_outlines=False)
         listed = [source.path for source in listing.files]
-        items: list[Summary] = []
-        for path in listed:
-            items.extend(refresh.summaries[path] if path in refresh.made else summaries[path])
-        items.sort(key=lambda s: (s.path, s.lineno))
         options = _options(settings)
         known = refresh.similar or cache.similar_pairs(options.pairs_key)
         linking = link_classes(items, options, known)
         wanted = set(focus)
         extra = {path for path in listed if also(path)}
         touching = [m for m in linking.components if any(items[i].path in wanted for i in m)]
-        representatives = {_first_of_each_shape(items, members) for members in touching}
-        needed = wanted | extra | {items[i].path for group in representatives for i in group}
+        needed = wanted | extra | _representative_paths(items, touching)
         records = _records(settings, cache, listing, refresh, needed & set(listed))
         cache.prune(set(listed))
         cache.store_similar_pairs(options.pairs_key, linking.similar)
         cache.save(time.time_ns())
     finally:
         cache.close()
-    families = rank(
-        build_family(
-            _member_records(items, members, records),
-            {r for i in members for r in linking.reasons.get(i, ())},
-            source_diffs=False,
-        )
-        for members in touching
-    )
+    families = _families(items, linking, touching, records, source_diffs=False)
     shown = [records[p] for p in sorted(wanted | extra) if p in records]
     index = _index(settings, shown, [p for p in listing.problems if p.path in wanted], families)
     return index, _stats(listing, refresh, started)
 
 
-def _first_of_each_shape(items: Sequence[Summary], members: Sequence[int]) -> tuple[int, ...]:
-    first: dict[str, int] = {}
-    for index in members:
-        first.setdefault(items[index].shape, index)
-    return tuple(sorted(first.values()))
+def _representative_paths(
+    items: Sequence[Summary], components: Iterable[Sequence[int]]
+) -> set[str]:
+    """The files of each family's first copy of each shape: the records its variants are
+    described from."""
+    paths: set[str] = set()
+    for members in components:
+        first: dict[str, str] = {}
+        for index in members:
+            first.setdefault(items[index].shape, items[index].path)
+        paths.update(first.values())
+    return paths
+
+
+def _families(
+    items: Sequence[Summary],
+    linking: Linking,
+    components: Iterable[Sequence[int]],
+    records: dict[str, FileRecord],
+    *,
+    source_diffs: bool = True,
+) -> tuple[Family, ...]:
+    """The families of ``components``, ranked, from the records a view loaded."""
+    return rank(
+        build_family(
+            _member_records(items, members, records),
+            {r for i in members for r in linking.reasons.get(i, ())},
+            source_diffs=source_diffs,
+        )
+        for members in components
+    )
 
 
 def _member_records(
@@ -581,29 +599,18 @@ def _index(
     listing_problems: Sequence[FileProblem],
     families: tuple[Family, ...],
 ) -> ScanIndex:
-    live = [cls for record in records if not record.is_backup for cls in record.classes]
-    problems = [*listing_problems, *(r.problem for r in records if r.problem is not None)]
-    return ScanIndex(
-        root=str(settings.root),
-        files=tuple(records),
-        families=families,
-        uncollectable_tests=tuple(c for c in live if c.kind is ClassKind.UNCOLLECTABLE_TEST),
-        warning_sources=tuple(c for c in live if c.warns_on_collection),
-        commented=tuple(c for record in records for c in record.commented),
-        backup_copies=tuple(c for record in records if record.is_backup for c in record.classes),
-        problems=tuple(sorted(problems, key=lambda p: (p.path, p.lineno))),
-        file_count=len(records),
-        class_count=len(live),
-    )
+    outlines = [outline_of(record) for record in records]
+    index = _outline_index(settings, outlines, listing_problems, families)
+    return replace(index, files=tuple(records))
 
 
-def _overview_index(
+def _outline_index(
     settings: Settings,
     outlines: Sequence[FileOutline],
     listing_problems: Sequence[FileProblem],
     families: tuple[Family, ...],
 ) -> ScanIndex:
-    """The index ``_index`` would build, from outlines: the same lists, no file records."""
+    """The index's lists, from each file's outline; ``files`` is left empty."""
     live = [c for outline in outlines if not outline.is_backup for c in outline.listed]
     problems = [*listing_problems, *(o.problem for o in outlines if o.problem is not None)]
     return ScanIndex(
