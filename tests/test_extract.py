@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import io
 import textwrap
 import tokenize
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from declone import extract, normalise
 from declone.extract import decode_source, extract_file, extract_source, find_commented_classes
-from declone.model import ClassKind, ClassRecord, FileProblem
+from declone.model import ClassKind, ClassRecord, FileProblem, MethodInfo, frozen_instance
 from declone.naming import PytestConfig
 
 DEFAULT = PytestConfig()
@@ -731,3 +732,31 @@ def test_commented_class_search_agrees_with_line_by_line(pieces: list[str]) -> N
     text = "".join(pieces)
     found = [(c.name, c.lineno, c.end_lineno) for c in find_commented_classes("t.py", text)]
     assert found == _reference_commented(text)
+
+
+def test_records_made_without_their_init_are_whole_and_equal_to_ones_made_with_it() -> None:
+    # The collector builds records and methods with ``frozen_instance``: every field must be
+    # there, and each record must equal the one its dataclass ``__init__`` makes.
+    record = only_class(CONNECTION + "\n    @property\n    def open(self):\n        return True\n")
+    for value in (record, *record.methods):
+        names = {f.name for f in dataclasses.fields(value)}
+        assert set(vars(value)) == names
+        rebuilt = type(value)(**{name: getattr(value, name) for name in names})
+        assert rebuilt == value
+        assert vars(rebuilt) == vars(value)
+
+
+def test_frozen_instance_is_the_dataclass_and_stays_frozen() -> None:
+    fields = {
+        "name": "send",
+        "is_async": True,
+        "params": ("self", "item"),
+        "lineno": 3,
+        "decorators": (),
+        "body_hash": "ab",
+    }
+    made = frozen_instance(MethodInfo, **fields)
+    assert made == MethodInfo(**fields)
+    assert hash(made) == hash(MethodInfo(**fields))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.name = "other"  # type: ignore[misc]

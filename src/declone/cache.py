@@ -271,12 +271,26 @@ class ScanCache:
                     self._put_meta(part, key.encode() + b"\0" + payload)
         except sqlite3.Error:
             return  # the scan's result stands; the next scan recomputes what is missing
+        self._saved(now_ns)
+
+    def _saved(self, now_ns: int) -> None:
+        """The stat table as ``save`` left it, without reading it back (``prune`` after
+        saves during a scan would otherwise read 10,000 rows again)."""
+        if self._stats is not None:
+            stats = self._stats
+            for path, (size, mtime_ns, blobs) in self._pending.items():
+                stats[path] = CachedStat(size, mtime_ns, blobs.digest, now_ns)
+            for path, (size, mtime_ns) in self._restat.items():
+                known = stats.get(path)
+                if known is not None:
+                    stats[path] = CachedStat(size, mtime_ns, known.digest, now_ns)
+            for path in self._removed:
+                stats.pop(path, None)
         self._pending.clear()
         self._restat.clear()
         self._removed.clear()
         self._pairs = None
         self._overview.clear()
-        self._stats = None
 
     def _put_meta(self, key: str, value: bytes) -> None:
         assert self._connection is not None

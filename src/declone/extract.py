@@ -28,6 +28,7 @@ from declone.model import (
     FileProblem,
     FileRecord,
     MethodInfo,
+    frozen_instance,
 )
 from declone.naming import PytestConfig
 from declone.normalise import (
@@ -383,11 +384,22 @@ class _ClassCollector:
     ) -> ClassRecord:
         lineno = node.lineno + self.line_offset
         methods = tuple(
-            MethodInfo(name, is_async, params, lineno + line, decorators, body_hash)
-            for name, is_async, params, line, decorators, body_hash in facts.methods
+            [
+                frozen_instance(
+                    MethodInfo,
+                    name=name,
+                    is_async=is_async,
+                    params=params,
+                    lineno=lineno + line,
+                    decorators=decorators,
+                    body_hash=body_hash,
+                )
+                for name, is_async, params, line, decorators, body_hash in facts.methods
+            ]
         )
         kind, warns = self._classify(node, facts, in_function, in_test_class)
-        return ClassRecord(
+        return frozen_instance(
+            ClassRecord,
             name=node.name,
             qualname=scope + node.name,
             path=self.path,

@@ -334,8 +334,9 @@ class NearCloneJoin:
 
     def _join(self, shape: str, own: frozenset[str]) -> None:
         rank = self._rank
-        # (Not ``own - rank.keys()``: that walks every key of ``rank``.)
-        for token in sorted(token for token in own if token not in rank):
+        # ``difference`` with a dict looks each of ``own``'s tokens up in it, in C (whereas
+        # ``own - rank.keys()`` would make a set of every key of ``rank`` first).
+        for token in sorted(own.difference(rank)):
             rank[token] = -len(rank) - 1
         prefix = sorted(own, key=rank.__getitem__)[: _prefix_length(len(own), self.threshold)]
         is_new = shape not in self._known.shapes
@@ -343,8 +344,16 @@ class NearCloneJoin:
         probed = self._postings if is_new else self._new_postings
         for token in prefix:
             candidates.update(probed.get(token, ()))  # in C: posting lists can be long
+        # Tens of thousands of candidates: the checks are written out, not calls. Jaccard is
+        # at most the smaller size over the larger, which rules a third of them out.
+        threshold, tokens, size = self.threshold, self._tokens, len(own)
         for other in candidates:
-            if _alike(own, self._tokens[other], self.threshold):
+            theirs = tokens[other]
+            small, large = (size, len(theirs)) if size <= len(theirs) else (len(theirs), size)
+            if large and small / large < threshold:
+                continue
+            shared = len(own & theirs)
+            if shared / (size + len(theirs) - shared) >= threshold:
                 self._pairs.add((other, shape) if other < shape else (shape, other))
         for token in prefix:
             self._postings[token].append(shape)
@@ -352,23 +361,16 @@ class NearCloneJoin:
                 self._new_postings[token].append(shape)
 
 
-def _alike(first: frozenset[str], second: frozenset[str], threshold: float) -> bool:
-    if not _size_allows(len(first), len(second), threshold):
-        return False
-    shared = len(first & second)
-    return shared / (len(first) + len(second) - shared) >= threshold
-
-
 def _tokens(hashes: Sequence[str]) -> frozenset[str]:
     """The multiset ``hashes`` as a set: a statement's second copy is ``hash#1``, and so on."""
     distinct = frozenset(hashes)
     if len(distinct) == len(hashes):
         return distinct  # most shapes repeat no statement
-    seen: Counter[str] = Counter()
+    seen: dict[str, int] = {}
     numbered: list[str] = []
     for statement in hashes:
-        repeat = seen[statement]
-        seen[statement] += 1
+        repeat = seen.get(statement, 0)
+        seen[statement] = repeat + 1
         numbered.append(f"{statement}#{repeat}" if repeat else statement)
     return frozenset(numbered)
 
@@ -380,12 +382,6 @@ def _prefix_length(size: int, threshold: float) -> int:
     8, which would shorten the prefix and miss pairs.
     """
     return max(0, size - math.ceil(threshold * size - 1e-9) + 1)
-
-
-def _size_allows(first: int, second: int, threshold: float) -> bool:
-    """Sets of these sizes can be ``threshold`` alike: Jaccard <= smaller / larger."""
-    large = max(first, second)
-    return large == 0 or min(first, second) / large >= threshold
 
 
 def build_family(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -27,8 +28,11 @@ __all__ = [
     "ScanIndex",
     "Variant",
     "VariantDiff",
+    "frozen_instance",
     "split_statements",
 ]
+
+_Frozen = TypeVar("_Frozen")
 
 #: Version of the JSON documents declone writes (``scan --json`` and friends). Bumped on any
 #: incompatible change of field names or meanings.
@@ -37,6 +41,19 @@ SCHEMA_VERSION = 1
 
 #: Hex digits of one statement hash in ``ClassRecord.statements``.
 STATEMENT_HASH_WIDTH = 20
+
+
+def frozen_instance(cls: type[_Frozen], **fields: object) -> _Frozen:
+    """``cls(**fields)`` for a frozen dataclass, without its generated ``__init__``.
+
+    That ``__init__`` sets each field through ``object.__setattr__``; here the fields go into
+    the instance's ``__dict__`` at once, as unpickling puts them. Every field must be given
+    (defaults are not applied, nothing is checked): for the loops that make a record per
+    class and method of a repository, where the difference is measured.
+    """
+    instance = object.__new__(cls)
+    instance.__dict__.update(fields)
+    return instance
 
 
 def split_statements(statements: str) -> tuple[str, ...]:

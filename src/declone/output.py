@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
+from declone import jsontext
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
@@ -55,8 +57,10 @@ def emit_json(document: Any) -> None:
     """Write a JSON document to stdout, the only thing on stdout in ``--json`` mode."""
     # Indented for a person at a terminal; compact (and several times faster to encode)
     # for the programs that read it from a pipe or a file.
-    indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(document, indent=indent, ensure_ascii=False))
+    if sys.stdout.isatty():
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(jsontext.compact(document))
     sys.stdout.write("\n")
     sys.stdout.flush()
 

@@ -409,7 +409,9 @@ def _overview(
         cache.save(time.time_ns())
     finally:
         cache.close()
-    return index, document, _stats(listing, refresh, started)
+    # Only what the caller asked for: an index kept alive past the collector's pause would
+    # cost a pass over its hundreds of thousands of objects when the collector is back on.
+    return (None if as_document else index), document, _stats(listing, refresh, started)
 
 
 def _overview_key(

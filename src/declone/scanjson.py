@@ -6,10 +6,9 @@ means bumping ``SCHEMA_VERSION``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from declone import __version__
+from declone import __version__, jsontext
 from declone.model import (
     SCHEMA_VERSION,
     ClassKind,
@@ -82,12 +81,12 @@ def index_to_json(
 
 def document_text(index: ScanIndex) -> str:
     """The whole document but its ``stats``, compact: what the scan cache keeps."""
-    return json.dumps(index_to_json(index), ensure_ascii=False)
+    return jsontext.compact(index_to_json(index))
 
 
 def with_stats(text: str, stats: Any) -> str:
     """A document from ``document_text`` with ``stats`` added, last as in ``index_to_json``."""
-    return f'{text[:-1]}, "stats": {json.dumps(_stats(stats))}}}'
+    return f'{text[:-1]},"stats":{jsontext.compact(_stats(stats))}}}'
 
 
 def _stats(stats: Any) -> dict[str, Any]:
