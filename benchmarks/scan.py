@@ -11,7 +11,7 @@ summaries, and only the edited file is parsed).
     python benchmarks/scan.py                 # 10,000 files, about 1.3M lines
     python benchmarks/scan.py --files 2000    # a quicker run
     python benchmarks/scan.py --json          # the figures as JSON on stdout
-    python benchmarks/scan.py --rounds 5      # the median of five rounds (default three)
+    python benchmarks/scan.py --rounds 3      # the median of three rounds (default five)
 
 The generated repository is cached under ``benchmarks/.work/`` (git-ignored) and reused.
 """
@@ -444,7 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--regenerate", action="store_true", help="ignore the cached repository")
     parser.add_argument("--python", default=sys.executable, help="interpreter that runs declone")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds of floor, cold, warm; the median shown (3)"
+        "--rounds", type=int, default=5, help="rounds of floor, cold, warm; the median shown (5)"
     )
     args = parser.parse_args(argv)
 

@@ -182,7 +182,11 @@ def link_classes(
     for index, item in enumerate(items):
         by_name[item.name].append(index)
     for members in by_name.values():
-        if len({items[i].path for i in members}) >= options.min_copies:
+        # (Most names are defined once: the size rules them out without a set of paths.)
+        if (
+            len(members) >= options.min_copies
+            and len({items[i].path for i in members}) >= options.min_copies
+        ):
             # Every index is in exactly one name group: pointing the group at its first
             # member is a valid union-find state, at a fraction of the cost of unions.
             for index in members:

@@ -532,9 +532,10 @@ def _families(
     source_diffs: bool = True,
 ) -> tuple[Family, ...]:
     """The families of ``components``, ranked, from the records a view loaded."""
+    loaded = _loaded_helpers(records)
     return rank(
         build_family(
-            _member_records(items, members, records),
+            _member_records(items, members, loaded),
             {r for i in members for r in linking.reasons.get(i, ())},
             source_diffs=source_diffs,
         )
@@ -543,27 +544,28 @@ def _families(
 
 
 def _member_records(
-    items: Sequence[Summary], members: Sequence[int], records: dict[str, FileRecord]
+    items: Sequence[Summary], members: Sequence[int], loaded: dict[tuple[str, int], ClassRecord]
 ) -> list[ClassRecord]:
     """Each member's record: its own when its file is loaded, else its variant's, moved."""
-    own = {
-        (c.path, c.lineno): c
-        for path in {items[i].path for i in members}
-        if path in records
-        for c in records[path].classes
-        if is_live_helper(c)
-    }
+    own = [loaded.get((items[index].path, items[index].lineno)) for index in members]
     by_shape: dict[str, ClassRecord] = {}
-    for index in members:
-        record = own.get((items[index].path, items[index].lineno))
+    for record in own:
         if record is not None:
             by_shape.setdefault(record.shape, record)
-    result = []
-    for index in members:
-        item = items[index]
-        record = own.get((item.path, item.lineno))
-        result.append(record if record is not None else _moved(by_shape[item.shape], item))
-    return result
+    return [
+        record if record is not None else _moved(by_shape[items[index].shape], items[index])
+        for index, record in zip(members, own, strict=True)
+    ]
+
+
+def _loaded_helpers(records: dict[str, FileRecord]) -> dict[tuple[str, int], ClassRecord]:
+    """The live helpers of the loaded files, by file and line."""
+    return {
+        (c.path, c.lineno): c
+        for record in records.values()
+        for c in record.classes
+        if is_live_helper(c)
+    }
 
 
 def _moved(record: ClassRecord, item: Summary) -> ClassRecord:

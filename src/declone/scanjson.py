@@ -15,6 +15,7 @@ from declone.model import (
     ClassRecord,
     CommentedCopy,
     Compatibility,
+    CopyVerdict,
     Family,
     FileProblem,
     ScanIndex,
@@ -110,17 +111,17 @@ def family_to_json(family: Family) -> dict[str, Any]:
         "matched_by": list(family.matched_by),
         "dominant_variant": family.dominant.id,
         "variants": [_variant(v) for v in family.variants],
-        "members": [
-            {
-                **_member(verdict.copy),
-                "variant": variant_of[verdict.copy.shape],
-                "compatibility": _COMPATIBILITY[verdict.compatibility],
-                "reason": verdict.reason,
-            }
-            # One verdict per copy, in the order of ``copies``.
-            for verdict in family.verdicts
-        ],
+        # One verdict per copy, in the order of ``copies``.
+        "members": [_verdict_member(verdict, variant_of) for verdict in family.verdicts],
     }
+
+
+def _verdict_member(verdict: CopyVerdict, variant_of: dict[str, str]) -> dict[str, Any]:
+    member = _member(verdict.copy)  # one dict per copy, not a second one merged from it
+    member["variant"] = variant_of[verdict.copy.shape]
+    member["compatibility"] = _COMPATIBILITY[verdict.compatibility]
+    member["reason"] = verdict.reason
+    return member
 
 
 def class_to_json(record: ClassRecord) -> dict[str, Any]:
