@@ -222,6 +222,42 @@ def test_console_entry_point_runs() -> None:
     assert "--min-copies" in result.stdout
 
 
+_MODULES_AFTER = (
+    "import json, runpy, sys\n"
+    "sys.argv = ['declone', *sys.argv[1:]]\n"
+    "try:\n"
+    "    runpy.run_module('declone', run_name='__main__')\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'libcst'))),"
+    " file=sys.stderr)\n"
+)
+
+
+def _heavy_modules_after(*argv: str, cwd: Path) -> list[str]:
+    """The rich and LibCST modules a ``declone`` run imported (its stdout is dropped)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _MODULES_AFTER, *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    modules: list[str] = json.loads(result.stderr.strip().splitlines()[-1])
+    return modules
+
+
+def test_a_run_that_shows_no_help_imports_neither_rich_nor_libcst(
+    write_tree, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # argparse makes a formatter for every option it adds; rich's help formatter, a tenth of
+    # a second to import, is taken up only when help or usage is shown.
+    write_tree({"tests/test_a.py": HELPER, "tests/test_b.py": HELPER})
+    assert _heavy_modules_after("scan", str(tmp_path), "--json", "--no-cache", cwd=tmp_path) == []
+    shown = _heavy_modules_after("scan", "--help", cwd=tmp_path)
+    assert "rich.console" in shown
+
+
 def test_negated_exclude_patterns_keep_gitignore_semantics(
     write_tree, capsys, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -15,8 +15,6 @@ import sys
 from collections.abc import Sequence
 from typing import Protocol, cast
 
-from rich_argparse import RawDescriptionRichHelpFormatter
-
 from declone import __version__
 from declone.errors import DecloneError, ExitCode
 
@@ -71,6 +69,29 @@ Run `declone COMMAND --help` for a command's options.
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose help and usage are drawn by rich-argparse.
+
+    argparse also makes a formatter for every ``add_argument`` (to check its metavar), so a
+    rich formatter class given up front would import rich, a tenth of a second, on every run;
+    the plain one does that work and rich's is taken up only to show help or usage.
+    (Subparsers are made of this class too.)
+    """
+
+    def format_usage(self) -> str:
+        self._use_rich_formatter()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._use_rich_formatter()
+        return super().format_help()
+
+    def _use_rich_formatter(self) -> None:
+        from rich_argparse import RawDescriptionRichHelpFormatter
+
+        self.formatter_class = RawDescriptionRichHelpFormatter
+
+
 class _CommandModule(Protocol):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
 
@@ -84,14 +105,14 @@ def _load(name: str) -> _CommandModule:
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s module is imported, so start-up stays fast."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="declone",
         description=(
             "Find copy-pasted classes in a Python codebase, consolidate each family into one "
             "canonical implementation, prove with pytest that nothing broke, and keep it so."
         ),
         epilog=EPILOG,
-        formatter_class=RawDescriptionRichHelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"declone {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -101,7 +122,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             help=summary,
             description=summary[0].upper() + summary[1:] + ".",
             epilog=EPILOG,
-            formatter_class=RawDescriptionRichHelpFormatter,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         if name == command:
             _load(name).add_arguments(sub)
