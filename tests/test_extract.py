@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 
 from declone import extract, normalise
 from declone.extract import decode_source, extract_file, extract_source, find_commented_classes
-from declone.model import ClassKind, ClassRecord, FileProblem, MethodInfo, frozen_instance
+from declone.model import (
+    ClassKind,
+    ClassRecord,
+    FileProblem,
+    MethodInfo,
+    frozen_instance,
+    frozen_replace,
+)
 from declone.naming import PytestConfig
 
 DEFAULT = PytestConfig()
@@ -760,3 +767,16 @@ def test_frozen_instance_is_the_dataclass_and_stays_frozen() -> None:
     assert hash(made) == hash(MethodInfo(**fields))
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.name = "other"  # type: ignore[misc]
+
+
+def test_frozen_replace_is_dataclasses_replace_and_leaves_the_original_alone() -> None:
+    record = only_class(CONNECTION)
+    changes = {"name": "Other", "path": "tests/test_y.py", "lineno": 40}
+    replaced = frozen_replace(record, **changes)
+    assert replaced == dataclasses.replace(record, **changes)  # type: ignore[arg-type]
+    assert vars(replaced) == vars(dataclasses.replace(record, **changes))  # type: ignore[arg-type]
+    assert (record.name, record.path, record.lineno) == (
+        "TestWebSocketConnection",
+        "tests/test_x.py",
+        1,
+    )

@@ -29,6 +29,7 @@ __all__ = [
     "Variant",
     "VariantDiff",
     "frozen_instance",
+    "frozen_replace",
     "split_statements",
 ]
 
@@ -54,6 +55,15 @@ def frozen_instance(cls: type[_Frozen], **fields: object) -> _Frozen:
     instance = object.__new__(cls)
     instance.__dict__.update(fields)
     return instance
+
+
+def frozen_replace(instance: _Frozen, **changes: object) -> _Frozen:
+    """``dataclasses.replace(instance, **changes)`` without the generated ``__init__``, as
+    ``frozen_instance`` makes one: the fields are copied, then ``changes`` set."""
+    replaced = object.__new__(type(instance))
+    replaced.__dict__.update(instance.__dict__)
+    replaced.__dict__.update(changes)
+    return replaced
 
 
 def split_statements(statements: str) -> tuple[str, ...]:
