@@ -1,11 +1,15 @@
-"""The scan cache's rows: what ``save`` writes is what the next scan reads, and the stat
-table a scan keeps in memory stays the table on disk across its saves."""
+"""The scan cache's rows: what ``save`` writes is what the next scan reads, the stat table a
+scan keeps in memory stays the table on disk across its saves, and the writer thread that
+writes them loses nothing a reader or ``close`` expects."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
-from declone.cache import ScanCache, encode_file
+import pytest
+
+from declone.cache import ScanCache, _Batch, _Writer, encode_file
 from declone.extract import extract_file
 from declone.naming import PytestConfig
 from declone.scan import outline_of
@@ -67,3 +71,49 @@ def test_a_pruned_path_stored_again_is_kept(tmp_path: Path) -> None:
     assert sorted(reopened.stats()) == ["a.py"]
     assert reopened.stats()["a.py"].size == 12
     reopened.close()
+
+
+def test_rows_read_before_close_are_the_rows_saved_before(tmp_path: Path) -> None:
+    # Saves are written by the cache's writer thread: a read of rows waits for them.
+    cache = open_cache(tmp_path / "cache", tmp_path / "repo")
+    for index in range(50):
+        cache.store(
+            f"m{index}.py", index, index, blobs_of(f"m{index}.py", f"class C{index}:\n    x = 1\n")
+        )
+        cache.save(5_000_000_000 + index)
+    summaries = cache.summaries([f"m{index}.py" for index in range(50)])
+    assert {path: [s.name for s in found] for path, found in summaries.items()} == {
+        f"m{index}.py": [f"C{index}"] for index in range(50)
+    }
+    assert [r.classes[0].name for r in cache.records(["m7.py"]).values()] == ["C7"]
+    cache.close()
+
+
+def test_a_save_sqlite_refuses_is_dropped_and_the_scan_goes_on(tmp_path: Path) -> None:
+    cache = open_cache(tmp_path / "cache", tmp_path / "repo")
+    (database,) = (tmp_path / "cache").glob("*.sqlite")
+    other = sqlite3.connect(database)
+    other.execute("DROP TABLE files")  # another process breaks the cache between two saves
+    other.close()
+    cache.store("a.py", 10, 1_000, blobs_of("a.py", "class A:\n    x = 1\n"))
+    cache.save(5_000_000_000)
+    assert cache.summaries(["a.py"]) == {}
+    cache.close()  # no error: a cache only costs speed
+    reopened = open_cache(tmp_path / "cache", tmp_path / "repo")
+    assert reopened.stats() == {}
+    reopened.close()
+
+
+def test_an_error_other_than_sqlites_in_the_writer_is_raised_by_close(tmp_path: Path) -> None:
+    cache = open_cache(tmp_path / "cache", tmp_path / "repo")
+    (database,) = (tmp_path / "cache").glob("*.sqlite")
+    cache.close()
+
+    def rows():  # type: ignore[no-untyped-def]
+        raise ValueError("a row that cannot be made")
+        yield
+
+    writer = _Writer(database)
+    writer.write(_Batch(rows=rows(), restats=[], removed=[], meta=[]))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="cannot be made"):
+        writer.close()

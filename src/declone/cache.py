@@ -25,7 +25,9 @@ import functools
 import hashlib
 import os
 import pickle
+import queue
 import sqlite3
+import threading
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,10 +106,20 @@ class CachedStat:
 
 
 class ScanCache:
-    """Opened once per scan; ``store`` queues rows, ``save`` writes them in one transaction."""
+    """Opened once per scan; ``store`` queues rows, ``save`` has them written in one
+    transaction.
 
-    def __init__(self, connection: sqlite3.Connection | None) -> None:
+    The writing is done by a thread of the cache's own, on a connection of its own (SQLite
+    runs without the interpreter lock): a scan goes on parsing, linking and building its
+    families while its rows are written, instead of waiting for them, and the last rows of a
+    cold scan no longer stand between its last file and its answer. A read of rows waits for
+    the rows saved before it; ``close`` waits for everything saved.
+    """
+
+    def __init__(self, connection: sqlite3.Connection | None, database: Path | None) -> None:
         self._connection = connection
+        self._database = database
+        self._writer: _Writer | None = None
         self._stats: dict[str, CachedStat] | None = None
         self._pending: dict[str, tuple[int, int, FileBlobs]] = {}
         self._restat: dict[str, tuple[int, int]] = {}
@@ -117,7 +129,7 @@ class ScanCache:
 
     @classmethod
     def disabled(cls) -> ScanCache:
-        return cls(None)
+        return cls(None, None)
 
     @classmethod
     def open(
@@ -127,13 +139,12 @@ class ScanCache:
         name = f"scan-{hashlib.sha256(key.encode()).hexdigest()[:20]}.sqlite"
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(cache_dir / name, timeout=30, isolation_level=None)
+            connection = _connect(cache_dir / name)
             # Rows are a few kB of blobs each: in 16 kB pages most fit in one page instead of
             # a chain of 4 kB overflow pages, and a cold scan's writes cost a fifth less CPU.
             # (It takes effect when the database is created, before WAL mode is set.)
             connection.execute("PRAGMA page_size=16384")
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
                 "mtime_ns INTEGER, digest TEXT, written_ns INTEGER, record BLOB, summary BLOB, "
@@ -142,16 +153,21 @@ class ScanCache:
             connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB)")
         except sqlite3.Error:
             # An unusable cache (read-only folder, corrupt file) only costs speed.
-            return cls(None)
-        return cls(connection)
+            return cls.disabled()
+        return cls(connection, cache_dir / name)
 
     @property
     def enabled(self) -> bool:
         return self._connection is not None
 
-    def _query(self, sql: str, parameters: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+    def _query(
+        self, sql: str, parameters: Iterable[Any] = (), *, after_saves: bool = True
+    ) -> list[tuple[Any, ...]]:
+        """Rows of ``sql``; with ``after_saves``, once every row saved so far is written."""
         if self._connection is None:
             return []
+        if after_saves and self._writer is not None:
+            self._writer.wait()
         try:
             return self._connection.execute(sql, tuple(parameters)).fetchall()
         except sqlite3.Error:
@@ -215,7 +231,11 @@ class ScanCache:
         self._removed = set(self.stats()) - live_paths
 
     def similar_pairs(self, key: str) -> SimilarPairs | None:
-        rows = self._query("SELECT value FROM meta WHERE key = ?", (f"pairs:{key}",))
+        # A value under a key that names its inputs is the same value whenever it was
+        # written: a lookup need not wait for a save still being written.
+        rows = self._query(
+            "SELECT value FROM meta WHERE key = ?", (f"pairs:{key}",), after_saves=False
+        )
         if not rows:
             return None
         value = pickle.loads(rows[0][0])
@@ -242,39 +262,34 @@ class ScanCache:
         self._overview["overview-json"] = (key, document.encode("utf-8", "surrogatepass"))
 
     def _overview_part(self, part: str, key: str) -> bytes | None:
-        rows = self._query("SELECT value FROM meta WHERE key = ?", (part,))
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (part,), after_saves=False)
         stored_key, _, payload = rows[0][0].partition(b"\0") if rows else (b"", b"", b"")
         return payload if stored_key == key.encode() else None
 
     def save(self, now_ns: int) -> None:
-        if self._connection is None or not (
+        """Hand what was stored since the last save to the writer, and go on."""
+        if self._database is None or not (
             self._pending or self._restat or self._removed or self._pairs or self._overview
         ):
             return
-        rows = [
-            (path, size, mtime_ns, b.digest, now_ns, b.record, b.summaries, b.outline)
-            for path, (size, mtime_ns, b) in self._pending.items()
+        meta = [
+            (part, key.encode() + b"\0" + value) for part, (key, value) in self._overview.items()
         ]
-        restats = [(size, mtime, now_ns, path) for path, (size, mtime) in self._restat.items()]
-        try:
-            with _transaction(self._connection):
-                self._connection.executemany(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
-                )
-                self._connection.executemany(
-                    "UPDATE files SET size = ?, mtime_ns = ?, written_ns = ? WHERE path = ?",
-                    restats,
-                )
-                self._connection.executemany(
-                    "DELETE FROM files WHERE path = ?", [(p,) for p in sorted(self._removed)]
-                )
-                if self._pairs is not None:
-                    key, pairs = self._pairs
-                    self._put_meta(f"pairs:{key}", _dumps(pairs))
-                for part, (key, payload) in self._overview.items():
-                    self._put_meta(part, key.encode() + b"\0" + payload)
-        except sqlite3.Error:
-            return  # the scan's result stands; the next scan recomputes what is missing
+        if self._pairs is not None:
+            key, pairs = self._pairs
+            meta.append((f"pairs:{key}", _dumps(pairs)))
+        batch = _Batch(
+            rows=[
+                (path, size, mtime_ns, b.digest, now_ns, b.record, b.summaries, b.outline)
+                for path, (size, mtime_ns, b) in self._pending.items()
+            ],
+            restats=[(size, mtime, now_ns, path) for path, (size, mtime) in self._restat.items()],
+            removed=[(path,) for path in sorted(self._removed)],
+            meta=meta,
+        )
+        if self._writer is None:
+            self._writer = _Writer(self._database)
+        self._writer.write(batch)
         self._saved(now_ns)
 
     def _saved(self, now_ns: int) -> None:
@@ -296,14 +311,96 @@ class ScanCache:
         self._pairs = None
         self._overview.clear()
 
-    def _put_meta(self, key: str, value: bytes) -> None:
-        assert self._connection is not None
-        self._connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+    def close(self) -> None:
+        """Wait for every save to be written, then close."""
+        writer, self._writer = self._writer, None
+        try:
+            if writer is not None:
+                writer.close()
+        finally:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+
+def _connect(database: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(database, timeout=30, isolation_level=None)
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What one ``save`` writes, in one transaction."""
+
+    rows: list[tuple[str, int, int, str, int, bytes, bytes, bytes]]
+    restats: list[tuple[int, int, int, str]]
+    removed: list[tuple[str]]
+    meta: list[tuple[str, bytes]]
+
+    def write(self, connection: sqlite3.Connection) -> None:
+        with _transaction(connection):
+            connection.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.rows
+            )
+            connection.executemany(
+                "UPDATE files SET size = ?, mtime_ns = ?, written_ns = ? WHERE path = ?",
+                self.restats,
+            )
+            connection.executemany("DELETE FROM files WHERE path = ?", self.removed)
+            connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self.meta)
+
+
+class _Writer:
+    """Writes batches in the order given, on a thread and a connection of its own.
+
+    A batch that SQLite refuses (a full disk, a lock held past the timeout) is dropped: the
+    scan's result stands, and the next scan recomputes what is missing. Any other error is
+    raised again by ``close``.
+    """
+
+    def __init__(self, database: Path) -> None:
+        self._batches: queue.Queue[_Batch | None] = queue.Queue()
+        self._error: BaseException | None = None
+        # Not a daemon: an interpreter that exits before ``close`` still waits for the rows.
+        self._thread = threading.Thread(
+            target=self._run, args=(database,), name="declone-cache-writer"
+        )
+        self._thread.start()
+
+    def write(self, batch: _Batch) -> None:
+        self._batches.put(batch)
+
+    def wait(self) -> None:
+        """Until every batch given so far is written (or dropped)."""
+        self._batches.join()
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        self._batches.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self, database: Path) -> None:
+        try:
+            connection: sqlite3.Connection | None = _connect(database)
+        except sqlite3.Error:
+            connection = None
+        try:
+            while (batch := self._batches.get()) is not None:
+                try:
+                    if connection is not None:
+                        batch.write(connection)
+                except sqlite3.Error:
+                    pass
+                except BaseException as exc:  # raised again in the scan's thread, by close
+                    self._error = self._error or exc
+                finally:
+                    self._batches.task_done()
+            self._batches.task_done()
+        finally:
+            if connection is not None:
+                connection.close()
 
 
 class _transaction:
