@@ -43,6 +43,7 @@ __all__ = [
     "DecloneRun",
     "Floor",
     "ScanFigures",
+    "best_cold_ratio",
     "compare",
     "compare_once",
     "declone_unavailable_reason",
@@ -108,6 +109,11 @@ class ScanFigures:
     #: ``(cold ratio, warm ratio)`` of every round measured; these figures are the median
     #: round's (by cold ratio).
     rounds: tuple[tuple[float, float], ...] = ()
+    #: The floor's two timings, right before and right after declone cold; ``floor`` holds
+    #: their mean.
+    floor_before_after: tuple[float, ...] = ()
+    #: Over every round: declone cold's fastest run over the floor's fastest timing.
+    best_cold_ratio: float | None = None
 
     @property
     def cold_ratio(self) -> float:
@@ -146,6 +152,10 @@ class ScanFigures:
             "rounds": [
                 {"cold_ratio": round(c, 3), "warm_ratio": round(w, 3)} for c, w in self.rounds
             ],
+            "floor_before_after": [round(seconds, 3) for seconds in self.floor_before_after],
+            "best_cold_ratio": (
+                round(self.best_cold_ratio, 3) if self.best_cold_ratio is not None else None
+            ),
             "targets": TARGETS,
             "meets_targets": self.verdicts(),
         }
@@ -282,15 +292,27 @@ def compare(
     root: Path, python: str = sys.executable, work_dir: Path = WORK_DIR, rounds: int = 1
 ) -> ScanFigures:
     """``rounds`` rounds of ``compare_once``; the median round, by cold ratio, with every
-    round's ratios.
+    round's ratios and the ratio of the fastest runs.
 
-    A shared machine's speed drifts by a fifth within a minute. Each round measures the floor
-    right before declone, so that a round's ratios compare like with like, and the median of
-    several rounds is what one slow or fast moment cannot move.
+    A shared machine's speed drifts by a fifth within a minute. Each round times the floor
+    right before and right after declone cold, so that a round's ratios compare like with
+    like, and the median of several rounds is what one slow or fast moment cannot move.
     """
     measured = sorted((compare_once(root, python, work_dir) for _ in range(rounds)), key=_by_cold)
     median = measured[(len(measured) - 1) // 2]
-    return replace(median, rounds=tuple((r.cold_ratio, r.warm_ratio) for r in measured))
+    return replace(
+        median,
+        rounds=tuple((r.cold_ratio, r.warm_ratio) for r in measured),
+        best_cold_ratio=best_cold_ratio(measured),
+    )
+
+
+def best_cold_ratio(measured: Sequence[ScanFigures]) -> float:
+    """The fastest cold run of all rounds over the fastest floor timing of all rounds."""
+    fastest_floor = min(
+        seconds for r in measured for seconds in (r.floor_before_after or (r.floor.seconds,))
+    )
+    return min(r.cold.seconds for r in measured) / fastest_floor
 
 
 def _by_cold(figures: ScanFigures) -> float:
@@ -300,22 +322,27 @@ def _by_cold(figures: ScanFigures) -> float:
 def compare_once(
     root: Path, python: str = sys.executable, work_dir: Path = WORK_DIR
 ) -> ScanFigures:
-    """Floor, then declone cold on a new, empty cache directory, then warm on the same one,
-    then warm once more after one file was edited (and put back afterwards).
+    """Floor, declone cold on a new, empty cache directory, floor again, then declone warm on
+    the same cache directory, then warm once more after one file was edited (and put back
+    afterwards). The round's floor is the mean of its two timings, which bracket the cold run.
 
     The cache directory is this run's own (and removed afterwards), so that two benchmark
     runs at the same time cannot empty each other's cache between the cold and warm runs.
     """
-    floor = measure_floor(root)
+    before = measure_floor(root)
     work_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = Path(tempfile.mkdtemp(prefix=f"cache-{root.name}-", dir=work_dir))
     try:
         cold = run_declone(root, cache_dir, "declone cold", python)
+        after = measure_floor(root)
         warm = run_declone(root, cache_dir, "declone warm", python)
         edited = _run_after_edit(root, cache_dir, python)
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
-    return ScanFigures(floor, cold, warm, edited)
+    floor = replace(before, seconds=(before.seconds + after.seconds) / 2)
+    return ScanFigures(
+        floor, cold, warm, edited, floor_before_after=(before.seconds, after.seconds)
+    )
 
 
 #: Appended to one file for the "edited" run: a new helper class, so families may change.
@@ -418,9 +445,18 @@ def render_table(title: str, comparison: ScanFigures) -> str:
             for name, met in verdicts.items()
         )
     )
+    if comparison.floor_before_after:
+        before, after = comparison.floor_before_after
+        lines.append(
+            f"floor before and after declone cold: {before:.2f} s, {after:.2f} s (mean shown)"
+        )
     if len(comparison.rounds) > 1:
         ratios = ", ".join(f"{cold:.3f}" for cold, _ in comparison.rounds)
         lines.append(f"cold x floor in {len(comparison.rounds)} rounds: {ratios} (median shown)")
+    if comparison.best_cold_ratio is not None:
+        lines.append(
+            f"fastest cold run over the fastest floor, all rounds: {comparison.best_cold_ratio:.3f}"
+        )
     summary = comparison.cold.summary
     if summary:
         found = ", ".join(f"{key} {value}" for key, value in summary.items() if key != "stats")
@@ -444,7 +480,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--regenerate", action="store_true", help="ignore the cached repository")
     parser.add_argument("--python", default=sys.executable, help="interpreter that runs declone")
     parser.add_argument(
-        "--rounds", type=int, default=5, help="rounds of floor, cold, warm; the median shown (5)"
+        "--rounds",
+        type=int,
+        default=5,
+        help="rounds of floor, cold, floor, warm; the median shown (5)",
     )
     args = parser.parse_args(argv)
 

@@ -198,3 +198,19 @@ def test_compare_in_rounds_shows_the_median_round_and_every_ratio(tmp_path: Path
     assert figures.cold_ratio == colds[1]
     assert [r["cold_ratio"] for r in figures.to_json()["rounds"]] == [round(c, 3) for c in colds]
     assert "cold x floor in 3 rounds" in scan.render_table("title", figures)
+    # The round's floor is the mean of the timings right before and after the cold run.
+    before, after = figures.floor_before_after
+    assert figures.floor.seconds == pytest.approx((before + after) / 2)
+    assert figures.best_cold_ratio is not None
+    assert "fastest cold run over the fastest floor" in scan.render_table("title", figures)
+
+
+def test_the_best_cold_ratio_is_the_fastest_cold_run_over_the_fastest_floor() -> None:
+    def figures(cold: float, floors: tuple[float, float]) -> scan.ScanFigures:
+        floor = scan.Floor(1, 1, 1, 0, sum(floors) / 2)
+        run = scan.DecloneRun("declone cold", (), 0, cold, 1.0, None, {}, "")
+        return scan.ScanFigures(floor, run, run, floor_before_after=floors)
+
+    rounds = [figures(9.0, (8.0, 10.0)), figures(8.5, (9.5, 9.0)), figures(11.0, (7.5, 8.0))]
+    assert scan.best_cold_ratio(rounds) == 8.5 / 7.5
+    assert scan.best_cold_ratio([figures(6.0, (8.0, 8.0))]) == 0.75
