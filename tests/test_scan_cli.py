@@ -147,6 +147,32 @@ def test_warm_scan_reads_from_cache_and_sees_changes(write_tree, capsys, tmp_pat
     assert not (root / ".declone").exists()
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda data: b"not a database at all\n" * 100, id="not-a-database"),
+        pytest.param(lambda data: data[:100] + b"\xff" * (len(data) - 100), id="damaged"),
+    ],
+)
+def test_a_damaged_cache_file_is_replaced_by_an_empty_cache(  # type: ignore[no-untyped-def]
+    write_tree, capsys, tmp_path: Path, damage
+) -> None:
+    root = write_tree({"a.py": HELPER, "b.py": HELPER}, tmp_path / "repo")
+    cache = tmp_path / "cache"
+    old = 1_600_000_000
+    for name in ("a.py", "b.py"):
+        os.utime(root / name, (old, old))
+    first = scan_json(capsys, str(root), "--cache-dir", str(cache))
+    (database,) = cache.glob("*.sqlite")
+    assert not database.with_name(database.name + "-wal").exists()  # checkpointed at close
+    database.write_bytes(damage(database.read_bytes()))
+    second = scan_json(capsys, str(root), "--cache-dir", str(cache))
+    assert second["stats"]["parsed"] == 2
+    assert second["families"] == first["families"]
+    third = scan_json(capsys, str(root), "--cache-dir", str(cache))  # the new cache works
+    assert third["stats"] == {**third["stats"], "parsed": 0, "from_cache": 2}
+
+
 def test_touched_file_with_same_content_is_not_parsed_again(
     write_tree, capsys, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

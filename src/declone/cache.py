@@ -135,26 +135,29 @@ class ScanCache:
     def open(
         cls, cache_dir: Path, root: Path, pytest: PytestConfig, max_file_size: int
     ) -> ScanCache:
+        """The cache of ``root``, made if missing; a disabled cache where none can be had (a
+        read-only folder): an unusable cache only costs speed.
+
+        A file under the cache's name that is not a database, or a damaged one (the machine
+        went down mid-write, a stray file), is replaced by an empty cache rather than given
+        up on for good.
+        """
         key = repr((_FORMAT, __version__, str(root), pytest, max_file_size))
-        name = f"scan-{hashlib.sha256(key.encode()).hexdigest()[:20]}.sqlite"
+        database = cache_dir / f"scan-{hashlib.sha256(key.encode()).hexdigest()[:20]}.sqlite"
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
-            connection = _connect(cache_dir / name)
-            # Rows are a few kB of blobs each: in 16 kB pages most fit in one page instead of
-            # a chain of 4 kB overflow pages, and a cold scan's writes cost a fifth less CPU.
-            # (It takes effect when the database is created, before WAL mode is set.)
-            connection.execute("PRAGMA page_size=16384")
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
-                "mtime_ns INTEGER, digest TEXT, written_ns INTEGER, record BLOB, summary BLOB, "
-                "outline BLOB)"
-            )
-            connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB)")
-        except sqlite3.Error:
-            # An unusable cache (read-only folder, corrupt file) only costs speed.
+            return cls(_create(database), database)
+        except OSError:
             return cls.disabled()
-        return cls(connection, cache_dir / name)
+        except sqlite3.Error as exc:
+            if exc.sqlite_errorcode not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+                return cls.disabled()
+        try:
+            for suffix in ("", "-wal", "-shm"):
+                database.with_name(database.name + suffix).unlink(missing_ok=True)
+            return cls(_create(database), database)
+        except (OSError, sqlite3.Error):
+            return cls.disabled()
 
     @property
     def enabled(self) -> bool:
@@ -325,7 +328,32 @@ class ScanCache:
 
 def _connect(database: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(database, timeout=30, isolation_level=None)
-    connection.execute("PRAGMA synchronous=NORMAL")
+    try:
+        connection.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.Error:
+        connection.close()
+        raise
+    return connection
+
+
+def _create(database: Path) -> sqlite3.Connection:
+    """A connection to ``database``, with its tables made if it is new."""
+    connection = _connect(database)
+    try:
+        # Rows are a few kB of blobs each: in 16 kB pages most fit in one page instead of a
+        # chain of 4 kB overflow pages, and a cold scan's writes cost a fifth less CPU. (It
+        # takes effect when the database is created, before WAL mode is set.)
+        connection.execute("PRAGMA page_size=16384")
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
+            "mtime_ns INTEGER, digest TEXT, written_ns INTEGER, record BLOB, summary BLOB, "
+            "outline BLOB)"
+        )
+        connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB)")
+    except sqlite3.Error:
+        connection.close()
+        raise
     return connection
 
 
