@@ -173,6 +173,19 @@ def test_a_damaged_cache_file_is_replaced_by_an_empty_cache(  # type: ignore[no-
     assert third["stats"] == {**third["stats"], "parsed": 0, "from_cache": 2}
 
 
+def test_a_cache_folder_that_cannot_be_made_costs_only_speed(  # type: ignore[no-untyped-def]
+    write_tree, capsys, tmp_path: Path
+) -> None:
+    root = write_tree({"a.py": HELPER, "b.py": HELPER}, tmp_path / "repo")
+    (tmp_path / "a-file").write_text("not a folder\n")
+    cache = tmp_path / "a-file" / "cache"  # under a file: no folder can be made there
+    first = scan_json(capsys, str(root), "--cache-dir", str(cache))
+    second = scan_json(capsys, str(root), "--cache-dir", str(cache))
+    assert first["stats"]["parsed"] == second["stats"]["parsed"] == 2
+    assert first["families"] == second["families"]
+    assert first["families"][0]["copies"] == 2
+
+
 def test_touched_file_with_same_content_is_not_parsed_again(
     write_tree, capsys, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
