@@ -5,6 +5,7 @@ writes them loses nothing a reader or ``close`` expects."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,17 @@ def test_an_error_other_than_sqlites_in_the_writer_is_raised_by_close(tmp_path: 
     writer.write(_Batch(rows=rows(), restats=[], removed=[], meta=[]))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="cannot be made"):
         writer.close()
+
+
+def test_a_save_after_close_does_nothing_and_leaves_no_writer_running(tmp_path: Path) -> None:
+    cache = open_cache(tmp_path / "cache", tmp_path / "repo")
+    cache.store("a.py", 10, 1_000, blobs_of("a.py", "class A:\n    x = 1\n"))
+    cache.save(5_000_000_000)
+    cache.close()
+    cache.store("b.py", 20, 2_000, blobs_of("b.py", "class B:\n    y = 2\n"))
+    cache.save(6_000_000_000)
+    cache.close()
+    assert not [t for t in threading.enumerate() if t.name == "declone-cache-writer"]
+    reopened = open_cache(tmp_path / "cache", tmp_path / "repo")
+    assert sorted(reopened.stats()) == ["a.py"]
+    reopened.close()

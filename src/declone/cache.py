@@ -315,7 +315,9 @@ class ScanCache:
         self._overview.clear()
 
     def close(self) -> None:
-        """Wait for every save to be written, then close."""
+        """Wait for every save to be written, then close. A save after ``close`` does
+        nothing (it would start a writer that nothing stops)."""
+        self._database = None
         writer, self._writer = self._writer, None
         try:
             if writer is not None:
@@ -410,10 +412,14 @@ class _Writer:
             raise self._error
 
     def _run(self, database: Path) -> None:
+        # Whatever happens, every batch is taken and marked done: ``wait`` must not hang.
+        connection: sqlite3.Connection | None = None
         try:
-            connection: sqlite3.Connection | None = _connect(database)
+            connection = _connect(database)
         except sqlite3.Error:
-            connection = None
+            pass
+        except BaseException as exc:  # raised again in the scan's thread, by close
+            self._error = exc
         try:
             while (batch := self._batches.get()) is not None:
                 try:
