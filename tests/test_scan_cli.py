@@ -179,11 +179,18 @@ def test_a_cache_folder_that_cannot_be_made_costs_only_speed(  # type: ignore[no
     root = write_tree({"a.py": HELPER, "b.py": HELPER}, tmp_path / "repo")
     (tmp_path / "a-file").write_text("not a folder\n")
     cache = tmp_path / "a-file" / "cache"  # under a file: no folder can be made there
-    first = scan_json(capsys, str(root), "--cache-dir", str(cache))
+    assert main(["scan", str(root), "--cache-dir", str(cache), "--json"]) == 0
+    captured = capsys.readouterr()
+    first = json.loads(captured.out)
+    assert "the scan cache was not used" in captured.err
+    assert "a-file" in captured.err
     second = scan_json(capsys, str(root), "--cache-dir", str(cache))
     assert first["stats"]["parsed"] == second["stats"]["parsed"] == 2
     assert first["families"] == second["families"]
     assert first["families"][0]["copies"] == 2
+    # Turned off on purpose, the cache is not missed.
+    assert main(["scan", str(root), "--no-cache", "--json"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_touched_file_with_same_content_is_not_parsed_again(

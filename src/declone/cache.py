@@ -116,9 +116,16 @@ class ScanCache:
     the rows saved before it; ``close`` waits for everything saved.
     """
 
-    def __init__(self, connection: sqlite3.Connection | None, database: Path | None) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection | None,
+        database: Path | None,
+        problem: str | None = None,
+    ) -> None:
         self._connection = connection
         self._database = database
+        #: Why a cache that was asked for could not be used; ``None`` otherwise.
+        self.problem = problem
         self._writer: _Writer | None = None
         self._stats: dict[str, CachedStat] | None = None
         self._pending: dict[str, tuple[int, int, FileBlobs]] = {}
@@ -128,8 +135,9 @@ class ScanCache:
         self._overview: dict[str, tuple[str, bytes]] = {}
 
     @classmethod
-    def disabled(cls) -> ScanCache:
-        return cls(None, None)
+    def disabled(cls, problem: str | None = None) -> ScanCache:
+        """No cache: ``--no-cache``, or (with ``problem`` saying why) one that cannot be had."""
+        return cls(None, None, problem)
 
     @classmethod
     def open(
@@ -147,17 +155,17 @@ class ScanCache:
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
             return cls(_create(database), database)
-        except OSError:
-            return cls.disabled()
+        except OSError as exc:
+            return cls.disabled(f"cannot make {cache_dir}: {exc.strerror or exc}")
         except sqlite3.Error as exc:
             if exc.sqlite_errorcode not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-                return cls.disabled()
+                return cls.disabled(f"cannot open {database}: {exc}")
         try:
             for suffix in ("", "-wal", "-shm"):
                 database.with_name(database.name + suffix).unlink(missing_ok=True)
             return cls(_create(database), database)
-        except (OSError, sqlite3.Error):
-            return cls.disabled()
+        except (OSError, sqlite3.Error) as exc:
+            return cls.disabled(f"cannot replace the damaged {database}: {exc}")
 
     @property
     def enabled(self) -> bool:

@@ -77,6 +77,9 @@ class ScanStats:
     parsed: int
     from_cache: int
     seconds: float
+    #: Why the scan cache could not be used (the scan went on without it); ``None`` when it
+    #: was used or turned off.
+    cache_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -324,13 +327,13 @@ def scan_repository(
     finally:
         cache.close()
     index = _index(settings, ordered, listing.problems, families)
-    return index, _stats(listing, refresh, started)
+    return index, _stats(listing, refresh, started, cache)
 
 
-def _stats(listing: FileListing, refresh: _Refresh, started: float) -> ScanStats:
+def _stats(listing: FileListing, refresh: _Refresh, started: float, cache: ScanCache) -> ScanStats:
     files = len(listing.files)
     seconds = time.perf_counter() - started
-    return ScanStats(files, refresh.parsed, files - refresh.parsed, seconds)
+    return ScanStats(files, refresh.parsed, files - refresh.parsed, seconds, cache.problem)
 
 
 def scan_overview(
@@ -412,7 +415,7 @@ def _overview(
         cache.close()
     # Only what the caller asked for: an index kept alive past the collector's pause would
     # cost a pass over its hundreds of thousands of objects when the collector is back on.
-    return (None if as_document else index), document, _stats(listing, refresh, started)
+    return (None if as_document else index), document, _stats(listing, refresh, started, cache)
 
 
 def _overview_key(
@@ -507,7 +510,7 @@ def scan_focused(
     families = _families(items, linking, touching, records, source_diffs=False)
     shown = [records[p] for p in sorted(wanted | extra) if p in records]
     index = _index(settings, shown, [p for p in listing.problems if p.path in wanted], families)
-    return index, _stats(listing, refresh, started)
+    return index, _stats(listing, refresh, started, cache)
 
 
 def _representative_paths(

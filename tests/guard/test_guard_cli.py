@@ -64,6 +64,20 @@ def test_clean_repository_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "clean: 1 file checked" in captured.err
 
 
+@pytest.mark.parametrize("files", [[], ["tests/test_a.py"]], ids=["whole-root", "pre-commit"])
+def test_a_cache_that_cannot_be_used_is_said_and_the_check_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: list[str]
+) -> None:
+    root = write_repo(tmp_path / "repo", {"tests/test_a.py": HELPER.replace("TestClient", "Fake")})
+    (tmp_path / "a-file").write_text("not a folder\n")
+    cache = tmp_path / "a-file" / "cache"
+    checked = [str(root / name) for name in files]
+    assert main(["check", "--root", str(root), "--cache-dir", str(cache), *checked]) == 0
+    captured = capsys.readouterr()
+    assert "the scan cache was not used" in captured.err
+    assert "clean: 1 file checked" in captured.err
+
+
 def test_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = _two_copies(tmp_path)
     assert main(["check", "--root", str(root), "--json"]) == 1

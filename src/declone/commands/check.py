@@ -12,7 +12,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from declone.commands.scan import add_scan_options, resolve_root, settings_from_args
+from declone.commands.scan import (
+    add_scan_options,
+    resolve_root,
+    settings_from_args,
+    warn_if_uncached,
+)
 from declone.errors import DecloneError, ExitCode
 
 if TYPE_CHECKING:
@@ -99,15 +104,16 @@ def run(args: argparse.Namespace) -> int:
     checked = _listed_paths(settings, requested, listing) if requested else None
     if checked is not None and not args.update_baseline:
         # A pre-commit run: link the whole repo from the cache, build only what touches these.
-        index, _ = scan_focused(
+        index, stats = scan_focused(
             settings,
             checked,
             lambda path: any(is_canonical_path(path, family.module) for family in registry),
             listing,
         )
     else:
-        index, _ = scan_repository(settings)
+        index, stats = scan_repository(settings)
         checked = _checked_paths(settings.root, requested, index)
+    warn_if_uncached(stats)
     options = _check_options(settings)
     baseline_path = _baseline_path(args, settings)
     baseline = _current_baseline(args, baseline_path, index)

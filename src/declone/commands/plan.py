@@ -92,7 +92,7 @@ def prepare_plan(args: argparse.Namespace, *, show_progress: bool) -> PreparedPl
     """Scan the repository, resolve the canonical and plan the family."""
     from declone import output
     from declone.canonical import CanonicalChoice, choice_from_registry, resolve_canonical
-    from declone.commands.scan import settings_from_args
+    from declone.commands.scan import settings_from_args, warn_if_uncached
     from declone.extract import decode_source
     from declone.importability import import_context
     from declone.model import FileProblem
@@ -103,7 +103,8 @@ def prepare_plan(args: argparse.Namespace, *, show_progress: bool) -> PreparedPl
     args.paths = []
     settings = settings_from_args(args)
     with output.progress("scanning", None, enabled=show_progress) as bar:
-        index, _ = scan_repository(settings, on_total=bar.set_total, on_progress=bar.advance)
+        index, stats = scan_repository(settings, on_total=bar.set_total, on_progress=bar.advance)
+    warn_if_uncached(stats)
     family = index.family(args.family)
     choice = CanonicalChoice(args.canonical, args.extract_to, args.variant, args.name)
     if args.canonical is None and args.extract_to is None:

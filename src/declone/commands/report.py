@@ -61,7 +61,7 @@ def _write(path: Path, text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from declone import output
-    from declone.commands.scan import settings_from_args
+    from declone.commands.scan import settings_from_args, warn_if_uncached
     from declone.render_html import render_html
     from declone.render_markdown import render_markdown
     from declone.render_terminal import print_report
@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     show_progress = not (args.json or args.no_progress)
     with output.progress("scanning", None, enabled=show_progress) as bar:
-        index, _ = scan_repository(settings, on_total=bar.set_total, on_progress=bar.advance)
+        index, stats = scan_repository(settings, on_total=bar.set_total, on_progress=bar.advance)
+    warn_if_uncached(stats)
     inputs = load_inputs(settings, index, baseline_name=args.baseline or DEFAULT_BASELINE)
     if args.baseline is not None and inputs.baseline is None:
         raise DecloneError(

@@ -8,7 +8,14 @@ from typing import Any
 
 from declone.errors import DecloneError, ExitCode
 
-__all__ = ["add_arguments", "index_document", "resolve_root", "run", "settings_from_args"]
+__all__ = [
+    "add_arguments",
+    "index_document",
+    "resolve_root",
+    "run",
+    "settings_from_args",
+    "warn_if_uncached",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,6 +89,17 @@ def settings_from_args(args: argparse.Namespace) -> Any:
     )
 
 
+def warn_if_uncached(stats: Any) -> None:
+    """On stderr, why a scan that was to use its cache went without it (it ran slower)."""
+    if stats.cache_problem:
+        from declone import output
+
+        output.warn(
+            f"the scan cache was not used ({stats.cache_problem}); every file was read and "
+            "parsed: --cache-dir or [tool.declone] cache-dir puts it elsewhere"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from declone import output
     from declone.scan import scan_overview, scan_overview_document
@@ -92,12 +110,14 @@ def run(args: argparse.Namespace) -> int:
         from declone.scanjson import with_stats
 
         document, stats = scan_overview_document(settings, args.paths)
+        warn_if_uncached(stats)
         output.emit_json_text(with_stats(document, stats))
         return int(ExitCode.OK)
     with output.progress("scanning", None, enabled=show_progress) as bar:
         index, stats = scan_overview(
             settings, args.paths, on_total=bar.set_total, on_progress=bar.advance
         )
+    warn_if_uncached(stats)
     if args.family is not None and index.family(args.family) is None:
         raise DecloneError(
             f"no family named {args.family!r}; `declone scan` lists the families", ExitCode.USAGE
