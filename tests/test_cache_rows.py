@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from declone.cache import ScanCache, _Batch, _Writer, encode_file
+from declone.cache import ScanCache, _Batch, _transaction, _Writer, encode_file
 from declone.extract import extract_file
 from declone.naming import PytestConfig
 from declone.scan import outline_of
@@ -132,3 +132,20 @@ def test_a_save_after_close_does_nothing_and_leaves_no_writer_running(tmp_path: 
     reopened = open_cache(tmp_path / "cache", tmp_path / "repo")
     assert sorted(reopened.stats()) == ["a.py"]
     reopened.close()
+
+
+def test_a_failed_commit_is_rolled_back_and_the_next_transaction_begins(tmp_path: Path) -> None:
+    connection = sqlite3.connect(tmp_path / "t.sqlite", isolation_level=None)
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    connection.execute(
+        "CREATE TABLE child (parent INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    with pytest.raises(sqlite3.IntegrityError), _transaction(connection):
+        connection.execute("INSERT INTO child VALUES (1)")  # refused only at COMMIT
+    assert not connection.in_transaction
+    with _transaction(connection):
+        connection.execute("INSERT INTO parent VALUES (1)")
+    assert connection.execute("SELECT count(*) FROM child").fetchone() == (0,)
+    assert connection.execute("SELECT count(*) FROM parent").fetchone() == (1,)
+    connection.close()

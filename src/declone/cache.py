@@ -446,6 +446,9 @@ class _Writer:
 
 
 class _transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on an error, a failed commit included,
+    so that the connection is never left inside a transaction the next batch cannot begin."""
+
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
 
@@ -453,7 +456,12 @@ class _transaction:
         self.connection.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind: object, value: object, traceback: object) -> None:
-        self.connection.execute("COMMIT" if kind is None else "ROLLBACK")
+        try:
+            if kind is None:
+                self.connection.execute("COMMIT")
+        finally:
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:
