@@ -32,6 +32,18 @@ def scan_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
     return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
 
 
+#: An mtime long past: a cache row written now trusts it (no "racy" stat).
+OLD = 1_600_000_000
+
+
+def two_old_copies(write_tree, root: Path) -> Path:  # type: ignore[no-untyped-def]
+    """``a.py`` and ``b.py``, each a copy of ``HELPER``, last modified at ``OLD``."""
+    write_tree({"a.py": HELPER, "b.py": HELPER}, root)
+    for name in ("a.py", "b.py"):
+        os.utime(root / name, (OLD, OLD))
+    return root
+
+
 def git(root: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
 
@@ -127,11 +139,8 @@ def test_paths_restrict_the_scan(write_tree, capsys, tmp_path: Path, monkeypatch
 
 
 def test_warm_scan_reads_from_cache_and_sees_changes(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    root = write_tree({"a.py": HELPER, "b.py": HELPER}, tmp_path / "repo")
+    root = two_old_copies(write_tree, tmp_path / "repo")
     cache = tmp_path / "cache"
-    old = 1_600_000_000
-    for name in ("a.py", "b.py"):
-        os.utime(root / name, (old, old))
     first = scan_json(capsys, str(root), "--cache-dir", str(cache))
     assert first["stats"]["parsed"] == 2
     second = scan_json(capsys, str(root), "--cache-dir", str(cache))
@@ -157,11 +166,8 @@ def test_warm_scan_reads_from_cache_and_sees_changes(write_tree, capsys, tmp_pat
 def test_a_damaged_cache_file_is_replaced_by_an_empty_cache(  # type: ignore[no-untyped-def]
     write_tree, capsys, tmp_path: Path, damage
 ) -> None:
-    root = write_tree({"a.py": HELPER, "b.py": HELPER}, tmp_path / "repo")
+    root = two_old_copies(write_tree, tmp_path / "repo")
     cache = tmp_path / "cache"
-    old = 1_600_000_000
-    for name in ("a.py", "b.py"):
-        os.utime(root / name, (old, old))
     first = scan_json(capsys, str(root), "--cache-dir", str(cache))
     (database,) = cache.glob("*.sqlite")
     assert not database.with_name(database.name + "-wal").exists()  # checkpointed at close
@@ -196,12 +202,9 @@ def test_a_cache_folder_that_cannot_be_made_costs_only_speed(  # type: ignore[no
 def test_touched_file_with_same_content_is_not_parsed_again(
     write_tree, capsys, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    root = write_tree({"a.py": HELPER, "b.py": HELPER}, tmp_path / "repo")
-    old = 1_600_000_000
-    for name in ("a.py", "b.py"):
-        os.utime(root / name, (old, old))
+    root = two_old_copies(write_tree, tmp_path / "repo")
     scan_json(capsys, str(root))
-    os.utime(root / "a.py", (old + 10, old + 10))
+    os.utime(root / "a.py", (OLD + 10, OLD + 10))
     assert scan_json(capsys, str(root))["stats"]["parsed"] == 0
 
 

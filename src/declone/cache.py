@@ -242,14 +242,10 @@ class ScanCache:
         self._removed = set(self.stats()) - live_paths
 
     def similar_pairs(self, key: str) -> SimilarPairs | None:
-        # A value under a key that names its inputs is the same value whenever it was
-        # written: a lookup need not wait for a save still being written.
-        rows = self._query(
-            "SELECT value FROM meta WHERE key = ?", (f"pairs:{key}",), after_saves=False
-        )
-        if not rows:
+        blob = self._meta(f"pairs:{key}")
+        if blob is None:
             return None
-        value = pickle.loads(rows[0][0])
+        value = pickle.loads(blob)
         return value if isinstance(value, SimilarPairs) else None
 
     def store_similar_pairs(self, key: str, pairs: SimilarPairs) -> None:
@@ -273,9 +269,18 @@ class ScanCache:
         self._overview["overview-json"] = (key, document.encode("utf-8", "surrogatepass"))
 
     def _overview_part(self, part: str, key: str) -> bytes | None:
-        rows = self._query("SELECT value FROM meta WHERE key = ?", (part,), after_saves=False)
-        stored_key, _, payload = rows[0][0].partition(b"\0") if rows else (b"", b"", b"")
+        stored_key, _, payload = (self._meta(part) or b"").partition(b"\0")
         return payload if stored_key == key.encode() else None
+
+    def _meta(self, key: str) -> bytes | None:
+        """The value stored under ``key`` in the meta table.
+
+        Not waiting for saves still being written: an older value is as right as a newer
+        one, since each says what it was made from (the overview is keyed by its inputs, the
+        near-clone pairs carry the shapes they were found among).
+        """
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,), after_saves=False)
+        return rows[0][0] if rows else None
 
     def save(self, now_ns: int) -> None:
         """Hand what was stored since the last save to the writer, and go on."""
