@@ -7,6 +7,8 @@ LibCST's parser, which reads grammar newer than the running interpreter (PEP 701
 
 ``normalise`` writes the canonical text of each statement; here the classes are found, their
 facts put together, and remembered by their source text, since copies are what a scan finds.
+A top-level class remembered so is not even parsed again: ``partialparse`` parses the file
+with a placeholder in its place.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from declone.normalise import (
     short_hash,
     without_docstring,
 )
+from declone.partialparse import parse_around, remembered_spans
 
 __all__ = [
     "decode_source",
@@ -131,17 +134,37 @@ def extract_source(
     path: str, text: str, pytest: PytestConfig, *, digest: str = "", is_backup: bool = False
 ) -> FileRecord:
     commented = tuple(find_commented_classes(path, text))
-    try:
-        tree = ast.parse(text, filename=path)
-    except (SyntaxError, ValueError) as exc:
-        return _extract_with_fallback(path, text, pytest, digest, is_backup, commented, exc)
-    lines = text.splitlines(keepends=True)
     # The memo keys classes by their lines, which must then be the parser's lines: a form
     # feed or a Unicode line separator ends a line for splitlines, not for the parser.
     memo = None if _has_other_line_breaks(text) else _MEMO
+    parsed = _parse_around_remembered(path, text, memo) if memo is not None else None
+    if parsed is not None:
+        tree, placed = parsed
+    else:
+        try:
+            tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError) as exc:
+            return _extract_with_fallback(path, text, pytest, digest, is_backup, commented, exc)
+        placed = {}
+    lines = text.splitlines(keepends=True)
     collector = _ClassCollector(path, lines, pytest, None, is_backup, 0, memo=memo)
-    classes = tuple(collector.collect(tree.body))
+    classes = tuple(collector.collect(tree.body, placed))
     return FileRecord(path, digest, classes, commented, is_backup=is_backup)
+
+
+def _parse_around_remembered(
+    path: str, text: str, memo: _Memo
+) -> tuple[ast.Module, dict[int, _ClassFacts]] | None:
+    """The tree of ``text`` without the top-level classes the memo has, and their facts by
+    first line (see ``partialparse``); ``None`` when there are none or the check fails."""
+
+    def remembered(written: str) -> _ClassFacts | None:
+        facts = memo.classes.get(written)
+        # A class holding classes is parsed: their records come from its tree.
+        return facts if facts is not None and not facts.may_hold_classes else None
+
+    spans = remembered_spans(text, remembered)
+    return parse_around(path, text, spans) if spans else None
 
 
 def _has_other_line_breaks(text: str) -> bool:
@@ -238,6 +261,10 @@ class _MethodFacts(NamedTuple):
 class _ClassFacts(NamedTuple):
     """What a class's own lines decide, wherever they stand."""
 
+    name: str
+    #: The ``class`` line and the last line, counted from the first line (a decorator's).
+    class_line: int
+    last_line: int
     bases: tuple[str, ...]
     decorators: tuple[str, ...]
     methods: tuple[_MethodRow, ...]
@@ -325,9 +352,23 @@ class _ClassCollector:
         self.line_offset = line_offset
         self.memo = memo
 
-    def collect(self, body: Sequence[ast.stmt]) -> list[ClassRecord]:
+    def collect(
+        self, body: Sequence[ast.stmt], placed: dict[int, _ClassFacts] | None = None
+    ) -> list[ClassRecord]:
+        """The classes of a module's ``body``; ``placed`` has the facts of the top-level
+        classes that stand there as placeholders (``partialparse``), by first line."""
         records: list[ClassRecord] = []
-        self._visit(body, "", False, False, records)
+        if not placed:
+            self._visit(body, "", False, False, records)
+            return records
+        visited = 0
+        for index, statement in enumerate(body):
+            facts = placed.get(statement.lineno) if statement.__class__ is ast.ClassDef else None
+            if facts is not None:
+                self._visit(body[visited:index], "", False, False, records)
+                records.append(self._record(facts, statement.lineno, 0, "", False, False))
+                visited = index + 1
+        self._visit(body[visited:], "", False, False, records)
         return records
 
     def _visit(
@@ -342,8 +383,11 @@ class _ClassCollector:
             if statement.__class__ not in COMPOUND_STATEMENTS:
                 continue
             if isinstance(statement, ast.ClassDef):
-                facts = self._class_facts(statement)
-                record = self._record(statement, facts, scope, in_function, in_test_class)
+                first = first_line(statement)
+                facts = self._class_facts(statement, first)
+                record = self._record(
+                    facts, first, statement.col_offset, scope, in_function, in_test_class
+                )
                 records.append(record)
                 if facts.may_hold_classes:
                     self._visit(
@@ -376,13 +420,15 @@ class _ClassCollector:
 
     def _record(
         self,
-        node: ast.ClassDef,
         facts: _ClassFacts,
+        first: int,
+        col: int,
         scope: str,
         in_function: bool,
         in_test_class: bool,
     ) -> ClassRecord:
-        lineno = node.lineno + self.line_offset
+        """The record of a class whose first line (a decorator's) is ``first``."""
+        lineno = first + facts.class_line + self.line_offset
         methods = tuple(
             [
                 frozen_instance(
@@ -397,15 +443,15 @@ class _ClassCollector:
                 for name, is_async, params, line, decorators, body_hash in facts.methods
             ]
         )
-        kind, warns = self._classify(node, facts, in_function, in_test_class)
+        kind, warns = self._classify(facts, col, in_function, in_test_class)
         return frozen_instance(
             ClassRecord,
-            name=node.name,
-            qualname=scope + node.name,
+            name=facts.name,
+            qualname=scope + facts.name,
             path=self.path,
             lineno=lineno,
-            end_lineno=(node.end_lineno or node.lineno) + self.line_offset,
-            col=node.col_offset,
+            end_lineno=first + facts.last_line + self.line_offset,
+            col=col,
             bases=facts.bases,
             decorators=facts.decorators,
             methods=methods,
@@ -422,19 +468,19 @@ class _ClassCollector:
             source=facts.source,
         )
 
-    def _class_facts(self, node: ast.ClassDef) -> _ClassFacts:
-        written = self._text(first_line(node), node.end_lineno or node.lineno)
+    def _class_facts(self, node: ast.ClassDef, first: int) -> _ClassFacts:
+        written = self._text(first, node.end_lineno or node.lineno)
         if self.memo is None:
-            return self._new_class_facts(node, written)
+            return self._new_class_facts(node, first, written)
         facts = self.memo.classes.get(written)
         if facts is None:
             facts = self.memo.remember(
-                self.memo.classes, written, self._new_class_facts(node, written)
+                self.memo.classes, written, self._new_class_facts(node, first, written)
             )
         return facts
 
-    def _new_class_facts(self, node: ast.ClassDef, written: str) -> _ClassFacts:
-        """The facts of a class whose lines, as written, are ``written``."""
+    def _new_class_facts(self, node: ast.ClassDef, first: int, written: str) -> _ClassFacts:
+        """The facts of a class whose lines, as written, are ``written``, from ``first`` on."""
         quoted = repr(node.name)
         # One part per statement of the body, a method's statements joined into one. The
         # class's hashes are hashes of its parts' hashes (a Merkle tree): each text is hashed
@@ -496,6 +542,9 @@ class _ClassCollector:
             or any(b in _NEW_BASES for b in bases)
         )
         return _ClassFacts(
+            name=node.name,
+            class_line=node.lineno - first,
+            last_line=(node.end_lineno or node.lineno) - first,
             bases=bases,
             decorators=decorators,
             methods=methods,
@@ -596,11 +645,11 @@ class _ClassCollector:
         return known
 
     def _classify(
-        self, node: ast.ClassDef, facts: _ClassFacts, in_function: bool, in_test_class: bool
+        self, facts: _ClassFacts, col: int, in_function: bool, in_test_class: bool
     ) -> tuple[ClassKind, bool]:
         """Decide like pytest: test methods make a test class; a constructor blocks collection."""
         has_tests = any(self.pytest.is_test_function_name(name) for name in facts.method_names)
-        collectable_name = self.pytest.is_test_class_name(node.name)
+        collectable_name = self.pytest.is_test_class_name(facts.name)
         if has_tests:
             if collectable_name and facts.has_constructor and not facts.opted_out:
                 return ClassKind.UNCOLLECTABLE_TEST, False
@@ -612,7 +661,7 @@ class _ClassCollector:
             and facts.has_constructor
             and not facts.opted_out
             and not in_function
-            and (node.col_offset == 0 or in_test_class)
+            and (col == 0 or in_test_class)
             and self._in_test_file()
         )
         return ClassKind.HELPER, warns and not self.is_backup
