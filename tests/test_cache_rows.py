@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from declone.cache import ScanCache, _Batch, _transaction, _Writer, encode_file
+from declone.cache import FileBlobs, ScanCache, _Batch, _transaction, _Writer, encode_file
 from declone.extract import extract_file
 from declone.naming import PytestConfig
 from declone.scan import outline_of
@@ -23,7 +23,7 @@ def open_cache(cache_dir: Path, root: Path) -> ScanCache:
     return ScanCache.open(cache_dir, root, CONFIG, LIMIT)
 
 
-def blobs_of(path: str, text: str):  # type: ignore[no-untyped-def]
+def blobs_of(path: str, text: str) -> FileBlobs:
     record = extract_file(path, text.encode(), CONFIG)
     return encode_file(record, outline_of(record))
 

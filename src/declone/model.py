@@ -59,7 +59,11 @@ def frozen_instance(cls: type[_Frozen], **fields: object) -> _Frozen:
 
 def frozen_replace(instance: _Frozen, **changes: object) -> _Frozen:
     """``dataclasses.replace(instance, **changes)`` without the generated ``__init__``, as
-    ``frozen_instance`` makes one: the fields are copied, then ``changes`` set."""
+    ``frozen_instance`` makes one: the fields are copied, then ``changes`` set.
+
+    The whole ``__dict__`` is copied, so a ``cached_property`` value would be too, stale:
+    only for classes that have none (``ClassRecord``).
+    """
     replaced = object.__new__(type(instance))
     replaced.__dict__.update(instance.__dict__)
     replaced.__dict__.update(changes)
