@@ -2,7 +2,7 @@
 
 Generates 1,000 deterministic test modules that each carry a copy of a helper class, then
 measures, on the same files in the same process, (a) ``libcst.parse_module`` followed by
-``module.bytes`` and (b) :func:`declone.rewrite.rewrite_source` replacing the copy with an
+``module.bytes`` and (b) :func:`declone.rewrite.transform.rewrite_source` replacing the copy with an
 import. Prints the time per file of each and their ratio (the target is at most 2x).
 
     .venv/bin/python benchmarks/migrate.py [--files N]
@@ -16,7 +16,8 @@ import time
 
 import libcst as cst
 
-from declone.rewrite import ClassEdit, EditAction, RewriteStatus, _head_with_imports, rewrite_source
+from declone.rewrite import ClassEdit, EditAction, RewriteStatus, rewrite_source
+from declone.rewrite.transform import _head_with_imports
 
 COPY = '''\
 # Fake connection used by these tests

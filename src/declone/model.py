@@ -348,5 +348,5 @@ class ScanIndex:
 
     @property
     def classes(self) -> tuple[ClassRecord, ...]:
-        """Every live class; empty for an overview (see ``declone.scan.scan_overview``)."""
+        """Every live class; empty for an overview (see ``declone.scan.scanner.scan_overview``)."""
         return tuple(cls for record in self.files if not record.is_backup for cls in record.classes)

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from declone.collector import PLUGIN_MODULE, plugin_source
+from declone.measure.collector import PLUGIN_MODULE, plugin_source
 
 pytest_plugins = ("pytester",)
 
-PLUGIN = "declone.collector.declone_collect"
+PLUGIN = "declone.measure.collector.declone_collect"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from declone.measure import (
+from declone.measure.measurement import (
     FORCED_OPTIONS,
     ChangeKind,
     CollectionError,

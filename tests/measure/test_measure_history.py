@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from declone.errors import DecloneError, ExitCode
-from declone.history import (
+from declone.measure.history import (
     GitState,
     list_measurements,
     load_baseline,
@@ -19,7 +19,7 @@ from declone.history import (
     read_git_state,
     save_measurement,
 )
-from declone.measure import CollectionError, Measurement
+from declone.measure.measurement import CollectionError, Measurement
 
 
 def measurement(wall: float, tests: tuple[str, ...] = ("t.py::test_a",)) -> Measurement:
@@ -125,7 +125,7 @@ def test_git_state_records_commit_branch_and_dirty_flag(tmp_path: Path) -> None:
 def test_measure_records_git_metadata(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from declone.cli import main
+    from declone.cli.main import main
 
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     root = tmp_path / "repo"

@@ -15,7 +15,7 @@ import pytest
 
 from declone.cli import main
 from declone.errors import ExitCode
-from declone.pytestrun import Outcome, run_tests
+from declone.measure.pytestrun import Outcome, run_tests
 
 VERSIONS = ("7.4.4", "8.3.5")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from declone.errors import DecloneError, ExitCode
-from declone.pytestrun import (
+from declone.measure.pytestrun import (
     ItemOutcome,
     Outcome,
     PytestProcess,

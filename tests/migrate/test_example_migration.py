@@ -131,7 +131,7 @@ def test_migrating_every_family_keeps_the_suite_green_and_rolls_back(
     assert len(changed) == 14
     assert len(websocket["batches"]) == 3
     assert all(batch["commit"] for batch in websocket["batches"])
-    from declone.journal import load_run
+    from declone.migrate.journal import load_run
 
     skipped = load_run(root, websocket["run_id"]).skipped
     assert [(s.path, s.class_name, s.line) for s in skipped] == [

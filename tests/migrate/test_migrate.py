@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from migrate_support import USES, helper, module_with_copy, run_json
 
 from declone.cli import main
+from migration_support import USES, helper, module_with_copy, run_json
 
 HELPER = helper()
 IMPORT = "from tests.support.rec import Recorder\n"
@@ -439,10 +439,9 @@ def test_finalize_refuses_a_clash_and_keeps_the_alias_it_needs(
 
 
 def test_batch_callback_rolls_back_the_files_it_names(repo: Any) -> None:
-    from declone.commands.migrate import Batch, apply_batches, open_writer
-    from declone.migration import FileChange
-    from declone.output import progress
-    from declone.rewrite import RewriteStatus
+    from declone.migrate import Batch, apply_batches, open_writer
+    from declone.plan.changes import FileChange
+    from declone.rewrite.transform import RewriteStatus
 
     root = repo(
         {"tests/test_a.py": "a = 1\n", "tests/test_b.py": "b = 1\n", "tests/test_c.py": "c = 1\n"}
@@ -466,12 +465,15 @@ def test_batch_callback_rolls_back_the_files_it_names(repo: Any) -> None:
         seen.append(batch.paths)
         return ["tests/test_b.py"]
 
-    with progress("test", 3, enabled=False) as bar:
-        (outcome,) = apply_batches(root, writer, [Batch(1, changes)], bar=bar, after_batch=verify)
+    advanced: list[int] = []
+    (outcome,) = apply_batches(
+        root, writer, [Batch(1, changes)], on_progress=advanced.append, after_batch=verify
+    )
     assert seen == [("tests/test_a.py", "tests/test_b.py", "tests/test_c.py")]
     assert outcome.written == ("tests/test_a.py",)
     assert outcome.rolled_back == ("tests/test_b.py",)
     assert outcome.refused == (("tests/test_c.py", "changed since planned"),)
+    assert advanced == [3]
     assert (root / "tests/test_a.py").read_text() == "a = 2\n"
     assert (root / "tests/test_b.py").read_text() == "b = 1\n"
     assert (root / "tests/test_c.py").read_text() == "c = 3\n"

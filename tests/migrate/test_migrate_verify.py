@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from migrate_support import run_json
 
 from declone.cli import main
+from migration_support import run_json
 
 #: The copy each test file carries: ``messages`` hands out a copy of the record.
 COPY = '''\

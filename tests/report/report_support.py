@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from declone.cli import main
-from declone.journal import JournalChange, apply_changes, new_run_id, start_run
+from declone.migrate.journal import JournalChange, apply_changes, new_run_id, start_run
 
 HELPER = '''\
 class TestHelper:

@@ -13,10 +13,15 @@ import pytest
 from report_support import AGENT_RUN, HELPER_RUN
 
 from declone.cli import main
-from declone.pytestrun import ItemOutcome, Outcome
-from declone.render_markdown import render_markdown
-from declone.report import FamilyStatus, FamilyView, ReportData
-from declone.verify import Verification, VerifyOutcome, compare_outcomes, record_verification
+from declone.measure.pytestrun import ItemOutcome, Outcome
+from declone.measure.verify import (
+    Verification,
+    VerifyOutcome,
+    compare_outcomes,
+    record_verification,
+)
+from declone.report.data import FamilyStatus, FamilyView, ReportData
+from declone.report.markdown import render_markdown
 
 
 def test_terminal_tables(history_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,9 +147,9 @@ def _family(number: int, name: str = "") -> FamilyView:
 
 def test_markdown_caps_the_families_and_keeps_cells_intact(plain_repo: Path) -> None:
     from declone.config import load_settings
-    from declone.report import build_report
-    from declone.reportsources import load_inputs
-    from declone.scan import scan_repository
+    from declone.report.data import build_report
+    from declone.report.sources import load_inputs
+    from declone.scan.scanner import scan_repository
 
     settings = load_settings(plain_repo)
     index, _ = scan_repository(settings)

@@ -19,9 +19,9 @@ from report_support import (
 )
 
 from declone.config import load_settings
-from declone.journal import EntryStatus, JournalEntry, Run, rollback
+from declone.migrate.journal import EntryStatus, JournalEntry, Run, rollback
 from declone.model import VariantDiff
-from declone.report import (
+from declone.report.data import (
     CopiesSource,
     FamilyStatus,
     ReportData,
@@ -29,8 +29,8 @@ from declone.report import (
     describe_diff,
     report_to_json,
 )
-from declone.reportsources import copies_at_commits, load_inputs, read_runs, run_view
-from declone.scan import scan_repository
+from declone.report.sources import copies_at_commits, load_inputs, read_runs, run_view
+from declone.scan.scanner import scan_repository
 
 
 def _report(root: Path, **options: str) -> ReportData:
@@ -310,7 +310,7 @@ def test_json_document_is_versioned_and_plain(history_repo: Path, plain_repo: Pa
 
 @pytest.mark.parametrize("limit", [1, 2])
 def test_nice_ticks_cover_the_maximum(limit: int) -> None:
-    from declone.svgchart import nice_ticks
+    from declone.report.svgchart import nice_ticks
 
     for maximum in (0.07, 0.9, 1, 3.17, 12, 18, 999, 12345):
         ticks = nice_ticks(maximum, count=4 * limit)

@@ -19,9 +19,14 @@ import pytest
 from report_support import HELPER, PYPROJECT, JournalRun, commit, git, measure, record_skips, write
 
 from declone.cli import main
-from declone.journal import rollback
-from declone.pytestrun import ItemOutcome, Outcome
-from declone.verify import Verification, VerifyOutcome, compare_outcomes, record_verification
+from declone.measure.pytestrun import ItemOutcome, Outcome
+from declone.measure.verify import (
+    Verification,
+    VerifyOutcome,
+    compare_outcomes,
+    record_verification,
+)
+from declone.migrate.journal import rollback
 
 HOSTILE_FILE = 'tests/test_"><img src=x onerror=alert(1)>.py'
 QUOTED_FILE = "tests/test_'<script>alert(3)'.py"
@@ -159,7 +164,7 @@ def test_repo_text_is_escaped_and_the_page_keeps_its_shape(
     # The one script is ours, byte for byte.
     from importlib import resources
 
-    ours = resources.files("declone").joinpath("templates", "report.js").read_text("utf-8")
+    ours = resources.files("declone.report").joinpath("templates", "report.js").read_text("utf-8")
     assert elements.scripts == [ours]
 
 

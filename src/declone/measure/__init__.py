@@ -1,0 +1,75 @@
+"""Stage 4, measure and verify: the target's own pytest, run in a subprocess, before and after.
+
+``pytestrun`` runs the target's pytest with the ``collector`` plugin (standard library only,
+copied alone into the target's run); ``measurement`` turns its events into collection figures;
+``history`` keeps them in SQLite; ``session`` is one ``declone measure``. ``verify`` compares
+test outcomes on the original and the migrated tree, choosing the tests with
+``testselection``; ``batchverify`` does it after each batch of ``migrate --verify``.
+"""
+
+from declone.measure.batchverify import (
+    BatchCheck,
+    VerifyOptions,
+    batch_lines,
+    batch_verifier,
+    summary_line,
+    verification_summary,
+)
+from declone.measure.history import (
+    HISTORY_PATH,
+    StoredMeasurement,
+    list_measurements,
+    load_baseline,
+    open_history,
+)
+from declone.measure.measurement import (
+    Comparison,
+    Measurement,
+    compare_measurements,
+    comparison_to_json,
+    measurement_to_json,
+)
+from declone.measure.pytestrun import choose_interpreter, run_tests
+from declone.measure.session import MeasureRequest, MeasureResult, measure_collection
+from declone.measure.verify import (
+    VERIFICATION_FILE,
+    VERIFICATION_SCHEMA_VERSION,
+    Jobs,
+    Verification,
+    VerifyOutcome,
+    record_verification,
+    verification_document,
+    verify_run,
+)
+
+__all__ = [
+    "HISTORY_PATH",
+    "VERIFICATION_FILE",
+    "VERIFICATION_SCHEMA_VERSION",
+    "BatchCheck",
+    "Comparison",
+    "Jobs",
+    "MeasureRequest",
+    "MeasureResult",
+    "Measurement",
+    "StoredMeasurement",
+    "Verification",
+    "VerifyOptions",
+    "VerifyOutcome",
+    "batch_lines",
+    "batch_verifier",
+    "choose_interpreter",
+    "compare_measurements",
+    "comparison_to_json",
+    "list_measurements",
+    "load_baseline",
+    "measure_collection",
+    "measurement_to_json",
+    "open_history",
+    "record_verification",
+    "run_tests",
+    "summary_line",
+    "verification_document",
+    "verification_summary",
+    "verify_run",
+]

@@ -1,0 +1,331 @@
+"""Finding the canonical class a family becomes: the edge between ``plan`` and the disk.
+
+Three choices, as the command line spells them:
+
+* ``--canonical pkg.module:Class``: a class that exists. Looked up first among the scanned
+  files (the module's path under the root or a ``pythonpath`` entry), then in the target's
+  interpreter (``importlib.util.find_spec``, run there, never imported here): a class from an
+  installed package is importable only where that package is installed.
+* ``--extract-to path.py [--variant dominant|ID] [--name NewName]``: a module written from
+  one of the family's variants. When the file already exists and defines the class (a
+  migration ran), it is used as it is.
+* nothing: the family's entry in ``[tool.declone.families]``, if it has one.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from declone.config import Settings
+from declone.errors import DecloneError, ExitCode
+from declone.model import ClassRecord, Family, FileProblem, ScanIndex
+from declone.plan.extraction import ExtractedModule, ExtractionError, build_extracted_module
+from declone.plan.importability import (
+    ImportContext,
+    check_import,
+    dotted_name,
+    module_name_for,
+    module_paths_for,
+)
+from declone.plan.planner import Canonical, CanonicalOrigin, describe_canonical
+from declone.registry import parse_canonical, read_registry
+from declone.scan import decode_source
+
+__all__ = [
+    "CanonicalChoice",
+    "ResolvedCanonical",
+    "choice_from_registry",
+    "read_source",
+    "resolve_canonical",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalChoice:
+    reference: str | None = None
+    extract_to: str | None = None
+    variant: str = "dominant"
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedCanonical:
+    canonical: Canonical
+    #: The module to write, for an extraction whose file does not exist yet.
+    extracted: ExtractedModule | None
+    #: For a canonical outside the repo: is it importable by the target's interpreter?
+    installed: bool
+
+
+def read_source(root: Path, path: str) -> str | None:
+    """A file's text decoded as Python decodes it; None when unreadable or undecodable."""
+    try:
+        data = (root / path).read_bytes()
+    except OSError:
+        return None
+    decoded = decode_source(data)
+    return None if isinstance(decoded, FileProblem) else decoded[0]
+
+
+def choice_from_registry(settings: Settings, family_name: str) -> CanonicalChoice | None:
+    for registered in read_registry(settings.families):
+        if family_name in registered.names:
+            return CanonicalChoice(reference=registered.canonical)
+    return None
+
+
+def resolve_canonical(
+    choice: CanonicalChoice,
+    settings: Settings,
+    index: ScanIndex,
+    family_name: str,
+    context: ImportContext,
+    python: str,
+) -> ResolvedCanonical:
+    family = index.family(family_name)
+    if choice.extract_to is not None:
+        return _extracted(choice, settings, family_name, family, context)
+    if choice.reference is None:
+        raise DecloneError(
+            "no canonical chosen; pass --canonical pkg.module:Class or --extract-to path.py",
+            ExitCode.USAGE,
+        )
+    parsed = parse_canonical(choice.reference)
+    if parsed is None:
+        raise DecloneError(
+            f"--canonical {choice.reference!r}: expected pkg.module:Class", ExitCode.USAGE
+        )
+    module, name = parsed
+    path = _find_in_repo(module, index, context)
+    if path is not None:
+        canonical = _describe_file(
+            settings.root, path, module, name, CanonicalOrigin.EXISTING, family
+        )
+        return ResolvedCanonical(canonical, None, True)
+    origin = _find_installed(python, module, settings.root)
+    installed = origin is not None
+    if origin is None and module.partition(".")[0] == "declone":
+        # One of declone's own doubles: its API is known here even when the target's
+        # interpreter lacks declone; the plan then says that nothing can import it.
+        origin = _own_module_file(module)
+    if origin is None:
+        raise DecloneError(
+            f"--canonical {choice.reference}: module {module} is neither in the repository nor "
+            f"importable by {python}; check the name or install its package there",
+            ExitCode.USAGE,
+        )
+    text = read_source(Path(origin).parent, Path(origin).name)
+    tree = _parse(text, origin)
+    described = describe_canonical(tree, module, name, origin=CanonicalOrigin.INSTALLED, path=None)
+    if described is None:
+        raise DecloneError(f"{origin}:1:1: no class {name} in {module}", ExitCode.USAGE)
+    return ResolvedCanonical(described, None, installed)
+
+
+def _own_module_file(module: str) -> str | None:
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    return spec.origin if spec is not None and spec.origin else None
+
+
+def _parse(text: str | None, where: str) -> ast.Module:
+    if text is None:
+        raise DecloneError(f"{where}:1:1: cannot read the canonical's module", ExitCode.USAGE)
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError) as exc:
+        raise DecloneError(
+            f"{where}:1:1: cannot parse the canonical's module: {exc}", ExitCode.USAGE
+        ) from exc
+
+
+def _describe_file(
+    root: Path, path: str, module: str, name: str, origin: CanonicalOrigin, family: Family | None
+) -> Canonical:
+    tree = _parse(read_source(root, path), path)
+    aliases = tuple(
+        target.id
+        for statement in tree.body
+        if isinstance(statement, ast.Assign)
+        and isinstance(statement.value, ast.Name)
+        and statement.value.id == name
+        for target in statement.targets
+        if isinstance(target, ast.Name)
+    )
+    canonical = describe_canonical(
+        tree, module, name, origin=origin, path=path, family=family, aliases=aliases
+    )
+    if canonical is None:
+        raise DecloneError(
+            f"{path}:1:1: no module-level class {name} in {module}; check --canonical/--name",
+            ExitCode.USAGE,
+        )
+    return canonical
+
+
+def _find_in_repo(module: str, index: ScanIndex, context: ImportContext) -> str | None:
+    known = {record.path for record in index.files}
+    for entry in ("", *context.pythonpath):
+        for candidate in module_paths_for(module, (entry,)):
+            if candidate in known:
+                return candidate
+    return None
+
+
+_FIND_SPEC = (
+    "import importlib.util, sys\n"
+    "try:\n"
+    "    spec = importlib.util.find_spec(sys.argv[1])\n"
+    "except (ImportError, ValueError):\n"
+    "    spec = None\n"
+    "print(spec.origin if spec is not None and spec.origin else '')\n"
+)
+
+
+def _find_installed(python: str, module: str, cwd: Path) -> str | None:
+    """The file of ``module`` as the target's interpreter finds it; None if it does not."""
+    try:
+        found = subprocess.run(
+            [python, "-I", "-c", _FIND_SPEC, module],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    origin = found.stdout.strip()
+    return origin if found.returncode == 0 and origin.endswith(".py") else None
+
+
+def _extracted(
+    choice: CanonicalChoice,
+    settings: Settings,
+    family_name: str,
+    family: Family | None,
+    context: ImportContext,
+) -> ResolvedCanonical:
+    assert choice.extract_to is not None
+    path = _relative_to_root(settings.root, choice.extract_to)
+    with_file = dataclasses.replace(context, files=context.files | {path})
+    module = _best_module_name(with_file, path, family.files if family else ())
+    if not all(part.isidentifier() for part in module.split(".")):
+        raise DecloneError(
+            f"--extract-to {path}: {module!r} is not an importable module name; pick another path",
+            ExitCode.USAGE,
+        )
+    if family is None:
+        name = choice.name
+        if name is None or not (settings.root / path).is_file():
+            raise DecloneError(
+                f"no family named {family_name!r}; `declone scan` lists the families",
+                ExitCode.USAGE,
+            )
+        canonical = _describe_file(
+            settings.root, path, module, name, CanonicalOrigin.EXISTING, None
+        )
+        return ResolvedCanonical(canonical, None, True)
+    name = choice.name or (family_name if family_name in family.names else family.name)
+    if not name.isidentifier():
+        raise DecloneError(f"--name {name!r} is not a class name", ExitCode.USAGE)
+    if (settings.root / path).exists():
+        # A migration already wrote it: the module is the canonical as it stands now.
+        canonical = _describe_file(
+            settings.root, path, module, name, CanonicalOrigin.EXISTING, family
+        )
+        return ResolvedCanonical(canonical, None, True)
+    copy = _variant_copy(family, choice.variant)
+    text = read_source(settings.root, copy.path)
+    if text is None:
+        raise DecloneError(f"{copy.path}:1:1: cannot read the variant's file", ExitCode.USAGE)
+    needs_test_false = any(settings.pytest.is_test_class_name(n) for n in (name, *family.names))
+    try:
+        extracted = build_extracted_module(
+            family,
+            copy,
+            text,
+            path=path,
+            module=module,
+            class_name=name,
+            source_module=module_name_for(context, copy.path),
+            needs_test_false=needs_test_false,
+        )
+    except ExtractionError as exc:
+        raise DecloneError(str(exc), ExitCode.USAGE) from exc
+    tree = ast.parse(extracted.text)
+    described = describe_canonical(
+        tree, module, name, origin=CanonicalOrigin.EXTRACTED, path=path, aliases=extracted.aliases
+    )
+    assert described is not None
+    canonical = dataclasses.replace(described, same_origin=True, source_copy=copy)
+    return ResolvedCanonical(canonical, extracted, True)
+
+
+def _best_module_name(context: ImportContext, path: str, targets: tuple[str, ...]) -> str:
+    """The dotted name of a new module at ``path`` that most of ``targets`` can import.
+
+    Candidates: pytest's basedir rule, then the name under the root and under each
+    ``pythonpath`` entry (folders without ``__init__.py`` import as namespace packages).
+    """
+    candidates = [module_name_for(context, path)]
+    for entry in ("", *context.pythonpath):
+        prefix = f"{entry}/" if entry else ""
+        if path.startswith(prefix):
+            candidates.append(dotted_name(path[len(prefix) :]))
+    unique = list(dict.fromkeys(candidates))
+
+    def reach(module: str) -> int:
+        return sum(check_import(context, target, module, path).importable for target in targets)
+
+    return max(unique, key=reach)
+
+
+def _relative_to_root(root: Path, given: str) -> str:
+    candidate = Path(given)
+    absolute = candidate if candidate.is_absolute() else Path.cwd() / candidate
+    try:
+        relative = absolute.resolve().relative_to(root)
+    except ValueError:
+        # A relative path is read from the root when it does not lie under the cwd's root.
+        relative = Path(given) if not candidate.is_absolute() else Path("..")
+    text = relative.as_posix()
+    if text.startswith("..") or not text.endswith(".py"):
+        raise DecloneError(
+            f"--extract-to {given}: must be a .py file inside the repository {root}", ExitCode.USAGE
+        )
+    return text
+
+
+def _variant_copy(family: Family, variant: str) -> ClassRecord:
+    """A module-level copy of the chosen variant.
+
+    ``dominant`` means the most common variant that has one: a variant whose copies all
+    live inside functions or classes cannot be taken from an importable place.
+    """
+    if variant == "dominant":
+        candidates = list(family.variants)
+    else:
+        candidates = [v for v in family.variants if v.id.startswith(variant)]
+        if len(candidates) != 1:
+            ids = ", ".join(v.id for v in family.variants)
+            raise DecloneError(
+                f"--variant {variant}: no single variant matches; the family's variants are {ids}",
+                ExitCode.USAGE,
+            )
+    for chosen in candidates:
+        for copy in chosen.copies:
+            if copy.qualname == copy.name and not copy.in_function:
+                return copy
+    raise DecloneError(
+        f"variant {candidates[0].id} has no module-level copy to extract; choose another --variant",
+        ExitCode.USAGE,
+    )

@@ -1,0 +1,208 @@
+"""Can a file import a module the way the repo's pytest imports it?
+
+pytest puts folders on ``sys.path`` by rules of its own, and a canonical class is only useful
+to the files that can import it under those rules:
+
+- ``pythonpath`` ini entries, relative to the rootdir, are inserted first (pytest >= 7);
+- with ``--import-mode=prepend`` (the default) or ``append``, every test module and every
+  ``conftest.py`` is imported by its *basedir*: the first folder upward that has no
+  ``__init__.py``. That folder is inserted into ``sys.path`` and the module is named by the
+  packages below it (``tests/unit/test_x.py`` with ``tests/__init__.py`` and
+  ``tests/unit/__init__.py`` is ``tests.unit.test_x``, and the root goes on ``sys.path``);
+- with ``--import-mode=importlib`` nothing is inserted: only ``pythonpath`` entries and
+  installed packages are importable.
+
+Pure functions over the repository's file list: nothing here touches the disk. Paths are
+POSIX strings relative to the root; ``""`` is the root itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from posixpath import dirname, join, normpath
+
+from declone.config import PytestConfig
+
+__all__ = [
+    "ImportCheck",
+    "ImportContext",
+    "basedir_of",
+    "check_import",
+    "dotted_name",
+    "import_context",
+    "module_name_for",
+    "module_paths_for",
+    "sys_path_for",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportContext:
+    """What decides ``sys.path`` under the repo's pytest."""
+
+    import_mode: str
+    #: ``pythonpath`` entries, relative to the root, normalised (``""`` for the root).
+    pythonpath: tuple[str, ...]
+    #: Folders that hold an ``__init__.py``: regular packages.
+    packages: frozenset[str]
+    #: Folders that hold a ``conftest.py``.
+    conftest_dirs: frozenset[str]
+    #: Every file of the repo, to tell when an earlier ``sys.path`` entry shadows a module.
+    files: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCheck:
+    """Whether one file can import one module, and why."""
+
+    importable: bool
+    #: The ``sys.path`` entry it is found through (``"."`` for the root, ``"installed"``).
+    via: str = ""
+    reason: str = ""
+    #: Something that must hold for the import to work that declone cannot see from the repo.
+    condition: str = ""
+
+
+def _normal(path: str) -> str:
+    text = normpath(path) if path else "."
+    return "" if text == "." else text
+
+
+def import_context(pytest: PytestConfig, paths: Iterable[str]) -> ImportContext:
+    """The context of a repo whose files (relative POSIX paths) are ``paths``."""
+    packages: set[str] = set()
+    conftests: set[str] = set()
+    files = frozenset(paths)
+    for path in files:
+        folder, _, base = path.rpartition("/")
+        if base == "__init__.py":
+            packages.add(folder)
+        elif base == "conftest.py":
+            conftests.add(folder)
+    config_dir = dirname(pytest.source) if pytest.source else ""
+    pythonpath = tuple(_normal(join(config_dir, entry)) for entry in pytest.pythonpath)
+    return ImportContext(
+        pytest.import_mode, pythonpath, frozenset(packages), frozenset(conftests), files
+    )
+
+
+def basedir_of(context: ImportContext, path: str) -> str:
+    """The first folder upward from ``path``'s folder that is not a package."""
+    folder = dirname(path)
+    while folder in context.packages:
+        folder = dirname(folder)
+    # The root itself may hold an __init__.py; pytest still stops at the filesystem's view,
+    # but nothing above the root is ours to reason about.
+    return folder
+
+
+def module_name_for(context: ImportContext, path: str) -> str:
+    """The dotted name pytest gives ``path`` in prepend/append mode (the basedir rule)."""
+    base = basedir_of(context, path)
+    relative = path[len(base) + 1 :] if base else path
+    return dotted_name(relative)
+
+
+def dotted_name(relative: str) -> str:
+    """``a/b/c.py`` -> ``a.b.c``; ``a/b/__init__.py`` -> ``a.b``."""
+    stem = relative[: -len(".py")] if relative.endswith(".py") else relative
+    parts = stem.split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _ancestors(folder: str) -> list[str]:
+    """``folder`` and every folder above it up to the root, root first."""
+    chain = [folder]
+    while folder:
+        folder = dirname(folder)
+        chain.append(folder)
+    return list(reversed(chain))
+
+
+def sys_path_for(context: ImportContext, target: str) -> tuple[str, ...]:
+    """The repo folders on ``sys.path`` when pytest imports ``target``, in lookup order."""
+    entries: list[str] = list(context.pythonpath)
+    if context.import_mode in ("prepend", "append"):
+        inserted = [
+            basedir_of(context, join(folder, "conftest.py"))
+            for folder in _ancestors(dirname(target))
+            if folder in context.conftest_dirs
+        ]
+        inserted.append(basedir_of(context, target))
+        # prepend puts each later insertion first; append adds them after the others.
+        inserted_order = list(reversed(inserted)) if context.import_mode == "prepend" else inserted
+        if context.import_mode == "prepend":
+            entries = [*inserted_order, *entries]
+        else:
+            entries = [*entries, *inserted_order]
+    unique: dict[str, None] = {}
+    for entry in entries:
+        unique.setdefault(entry, None)
+    return tuple(unique)
+
+
+def module_paths_for(module: str, entries: Iterable[str]) -> tuple[str, ...]:
+    """Where ``module`` would be found under each entry: ``a/b.py`` and ``a/b/__init__.py``."""
+    relative = module.replace(".", "/")
+    found: list[str] = []
+    for entry in entries:
+        for candidate in (f"{relative}.py", f"{relative}/__init__.py"):
+            found.append(join(entry, candidate) if entry else candidate)
+    return tuple(found)
+
+
+def _label(entry: str) -> str:
+    return entry or "."
+
+
+def check_import(
+    context: ImportContext,
+    target: str,
+    module: str,
+    module_path: str | None,
+    *,
+    installed: bool = False,
+) -> ImportCheck:
+    """Can ``target`` do ``import module`` under pytest, finding it at ``module_path``?
+
+    ``module_path`` is ``None`` for a module outside the repo: it imports only when it is
+    installed in the interpreter that runs pytest (``installed``).
+    """
+    if module_path is None:
+        condition = f"{module} must be installed in the interpreter that runs pytest"
+        if installed:
+            return ImportCheck(True, "installed", f"{module} is installed", condition)
+        return ImportCheck(
+            False,
+            "",
+            f"{module} is not installed in the interpreter that runs pytest; install it there",
+            condition,
+        )
+    entries = sys_path_for(context, target)
+    for entry in entries:
+        candidates = module_paths_for(module, (entry,))
+        if module_path in candidates:
+            return ImportCheck(True, _label(entry), f"found through sys.path entry {_label(entry)}")
+        shadow = next((c for c in candidates if c in context.files), None)
+        if shadow is not None:
+            return ImportCheck(
+                False,
+                "",
+                f"{module} resolves to {shadow} first (sys.path entry {_label(entry)}), "
+                f"not to {module_path}; rename one of them",
+            )
+    shown = ", ".join(_label(e) for e in entries) or "none"
+    hint = (
+        "add its folder to pytest's `pythonpath` ini option"
+        if context.import_mode == "importlib"
+        else "add the folder that holds the top package to pytest's `pythonpath` ini option"
+    )
+    return ImportCheck(
+        False,
+        "",
+        f"{module} ({module_path}) is not reachable from sys.path under pytest "
+        f"(--import-mode={context.import_mode}; entries: {shown}); {hint}",
+    )

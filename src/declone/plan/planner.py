@@ -1,0 +1,573 @@
+"""``declone plan``'s engine: what happens to each copy of a family, and why.
+
+Pure: a scan index, the family's name, a described canonical class, pytest's import rules and
+the text of the family's files in; a frozen :class:`Plan` out. Each copy gets one action:
+
+* ``replace``: delete the class, import the canonical under the same name;
+* ``alias``: the same, importing ``Canonical as LocalName``;
+* ``residual``: keep ``class LocalName(Canonical):`` with only the members the copy adds or
+  changes;
+* ``skip``: with the reason (incompatible divergence, a name rebound or used dynamically, a
+  class created in a function, a file that cannot be imported from, ...);
+* ``canonical``: the copy *is* the canonical class; it stays;
+* ``done``: the copy is already a residual subclass of the canonical (a migration ran).
+
+Two ways of comparing a copy with the canonical:
+
+* when the canonical is a member of the family (extracted from one of its variants, or an
+  existing copy), bodies are comparable: a member whose normalised text differs is kept as
+  an override, which keeps the copy's behaviour exactly;
+* otherwise (a hand-written class, the built-in double) only the API is: a common method
+  must have the same call style (or the canonical supports both) and a signature that
+  accepts every call the copy's accepts; the canonical's body is trusted.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from declone.config import PytestConfig
+from declone.model import ClassRecord, Family, ScanIndex
+from declone.plan.classapi import (
+    Member,
+    MemberKind,
+    Signature,
+    attribute_uses,
+    awaitable_classes,
+    class_members,
+    find_class,
+    incompatibility,
+)
+from declone.plan.importability import ImportCheck, ImportContext, check_import
+from declone.rewrite import read_module_facts
+from declone.scan import sets_test_false
+
+__all__ = [
+    "Action",
+    "Canonical",
+    "CanonicalOrigin",
+    "CopyPlan",
+    "Plan",
+    "describe_canonical",
+    "plan_migration",
+]
+
+_CONSTRUCTORS = ("__init__", "__new__")
+#: The signature of a class without ``__init__``: ``Class()`` only.
+_NO_ARGUMENTS = Signature((), (), varargs=False, varkw=False)
+_HARMLESS_DUNDERS = frozenset({"__test__", "__doc__", "__all__"})
+#: Attributes whose value changes when a class moves to another module or name.
+_IDENTITY_ATTRIBUTES = frozenset({"__module__", "__qualname__"})
+#: Decorators that only shape the class or method they wrap. Any other decorator may register
+#: the object where it is defined (venusian scans, plugin registries, ``@register``), which
+#: an import from another module would silently change.
+_PURE_DECORATORS = frozenset(
+    {
+        "property",
+        "staticmethod",
+        "classmethod",
+        "abstractmethod",
+        "abc.abstractmethod",
+        "cached_property",
+        "functools.cached_property",
+        "total_ordering",
+        "functools.total_ordering",
+        "dataclass",
+        "dataclasses.dataclass",
+        "overload",
+        "typing.overload",
+        "override",
+        "typing.override",
+        "final",
+        "typing.final",
+        "unique",
+        "enum.unique",
+    }
+)
+
+
+class Action(enum.StrEnum):
+    REPLACE = "replace"
+    ALIAS = "alias"
+    RESIDUAL = "residual"
+    SKIP = "skip"
+    CANONICAL = "canonical"
+    DONE = "done"
+
+
+class CanonicalOrigin(enum.StrEnum):
+    #: A class that already exists (``--canonical pkg.module:Class``).
+    EXISTING = "existing"
+    #: A module that migration writes from one of the family's variants (``--extract-to``).
+    EXTRACTED = "extracted"
+    #: A class outside the repository, imported from an installed package.
+    INSTALLED = "installed"
+
+
+@dataclass(frozen=True, slots=True)
+class Canonical:
+    """The class every copy becomes, as far as planning needs to know it."""
+
+    module: str
+    name: str
+    origin: CanonicalOrigin
+    #: Its file, relative to the root; None when it lives outside the repository.
+    path: str | None
+    members: tuple[Member, ...]
+    bases: tuple[str, ...] = ()
+    decorators: tuple[str, ...] = ()
+    #: True when the class body sets ``__test__ = False`` (pytest never collects it).
+    sets_test_false: bool = False
+    #: Methods that work called plainly and awaited (they return an awaitable list, say).
+    dual_call: frozenset[str] = frozenset()
+    #: True when the canonical is one of the family's copies: bodies compare.
+    same_origin: bool = False
+    #: Other names its module binds to it (``MockWebSocketConnection = TestWebSocketConnection``).
+    aliases: tuple[str, ...] = ()
+    #: The copy it was taken from (extracted) or that it is (existing, in the family).
+    source_copy: ClassRecord | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"{self.module}:{self.name}"
+
+    def member(self, name: str) -> Member | None:
+        return next((m for m in self.members if m.name == name), None)
+
+    @property
+    def has_constructor(self) -> bool:
+        return any(m.name in _CONSTRUCTORS for m in self.members)
+
+    def provides(self) -> frozenset[str]:
+        """Attribute names instances have: members and ``self.x`` set in any method."""
+        names = {m.name for m in self.members}
+        for member in self.members:
+            names.update(member.self_attributes)
+        return frozenset(names)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyPlan:
+    """What happens to one copy."""
+
+    path: str
+    class_name: str
+    lineno: int
+    end_lineno: int
+    action: Action
+    reason: str
+    keep_members: tuple[str, ...] = ()
+    import_check: ImportCheck | None = None
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.lineno}"
+
+    @property
+    def changes_file(self) -> bool:
+        return self.action in (Action.REPLACE, Action.ALIAS, Action.RESIDUAL)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    family: str
+    canonical: Canonical
+    entries: tuple[CopyPlan, ...]
+    #: Things the plan relies on that declone cannot check from the repository.
+    conditions: tuple[str, ...] = ()
+    names: tuple[str, ...] = field(default=())
+
+    @property
+    def changes(self) -> tuple[CopyPlan, ...]:
+        return tuple(e for e in self.entries if e.changes_file)
+
+    @property
+    def skipped(self) -> tuple[CopyPlan, ...]:
+        return tuple(e for e in self.entries if e.action is Action.SKIP)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Files the plan would change, sorted."""
+        return tuple(sorted({e.path for e in self.changes}))
+
+    def counts(self) -> dict[str, int]:
+        found = Counter(e.action.value for e in self.entries)
+        return {action.value: found.get(action.value, 0) for action in Action}
+
+
+def describe_canonical(
+    tree: ast.Module,
+    module: str,
+    name: str,
+    *,
+    origin: CanonicalOrigin,
+    path: str | None,
+    family: Family | None = None,
+    lineno: int | None = None,
+    aliases: tuple[str, ...] = (),
+) -> Canonical | None:
+    """The canonical ``name`` defined in ``tree`` (its module's syntax tree); None if absent.
+
+    ``family`` makes it same-origin when the class is one of the family's copies (same path
+    and line) or one of its variants' shapes (extracted).
+    """
+    node = find_class(tree, name, lineno)
+    if node is None:
+        return None
+    members = class_members(node)
+    awaitable = awaitable_classes(tree)
+    dual = frozenset(
+        m.name for m in members if m.kind is MemberKind.METHOD and m.returns in awaitable
+    )
+    source_copy = None
+    if family is not None and path is not None:
+        source_copy = next(
+            (c for c in family.copies if c.path == path and c.lineno == node.lineno), None
+        )
+    return Canonical(
+        module=module,
+        name=name,
+        origin=origin,
+        path=path,
+        members=members,
+        bases=tuple(ast.unparse(b) for b in node.bases)
+        + tuple(f"{k.arg}={ast.unparse(k.value)}" for k in node.keywords),
+        decorators=tuple(ast.unparse(d) for d in node.decorator_list),
+        sets_test_false=sets_test_false(node.body),
+        dual_call=dual,
+        same_origin=source_copy is not None,
+        aliases=aliases,
+        source_copy=source_copy,
+    )
+
+
+def plan_migration(
+    index: ScanIndex,
+    family: Family,
+    canonical: Canonical,
+    pytest: PytestConfig,
+    context: ImportContext,
+    sources: Mapping[str, str],
+    *,
+    installed: bool = False,
+) -> Plan:
+    """One action per copy of ``family``.
+
+    ``sources`` maps each of the family's files to its text (a missing file is skipped);
+    ``installed`` says whether a canonical outside the repo is importable by the target's
+    interpreter.
+    """
+    conditions: list[str] = []
+    if canonical.path is None:
+        conditions.append(
+            f"{canonical.module} is imported from the installed package: the interpreter "
+            "that runs pytest needs it installed" + ("" if installed else " (it is not)")
+        )
+    trees = {path: _parse(text) for path, text in sources.items()}
+    name_counts = _module_level_name_counts(family, trees)
+    entries = tuple(
+        _plan_copy(copy, family, canonical, pytest, context, trees, name_counts, installed)
+        for copy in sorted(family.copies, key=lambda c: (c.path, c.lineno))
+    )
+    return Plan(family.name, canonical, entries, tuple(conditions), family.names)
+
+
+def _parse(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _module_level_name_counts(
+    family: Family, trees: Mapping[str, ast.Module | None]
+) -> dict[tuple[str, str], int]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for path in family.files:
+        tree = trees.get(path)
+        if tree is None:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                counts[(path, node.name)] += 1
+    return dict(counts)
+
+
+def _entry(copy: ClassRecord, action: Action, reason: str, **extra: object) -> CopyPlan:
+    return CopyPlan(copy.path, copy.name, copy.lineno, copy.end_lineno, action, reason, **extra)  # type: ignore[arg-type]
+
+
+def _plan_copy(
+    copy: ClassRecord,
+    family: Family,
+    canonical: Canonical,
+    pytest: PytestConfig,
+    context: ImportContext,
+    trees: Mapping[str, ast.Module | None],
+    name_counts: Mapping[tuple[str, str], int],
+    installed: bool,
+) -> CopyPlan:
+    if canonical.origin is CanonicalOrigin.EXISTING and copy == canonical.source_copy:
+        return _entry(copy, Action.CANONICAL, "the canonical class itself; it stays")
+    if canonical.path is not None and copy.path == canonical.path:
+        return _entry(
+            copy,
+            Action.SKIP,
+            f"in the canonical's own module; bind {copy.name} = {canonical.name} by hand",
+        )
+    if copy.in_function:
+        return _entry(copy, Action.SKIP, "class created in a function; it cannot be imported")
+    if copy.qualname != copy.name or copy.col != 0:
+        return _entry(
+            copy,
+            Action.SKIP,
+            f"nested in {copy.qualname.rsplit('.', 1)[0]}; only module-level classes move",
+        )
+    if copy.path not in trees:
+        return _entry(copy, Action.SKIP, "file could not be read")
+    tree = trees[copy.path]
+    if tree is None:
+        return _entry(copy, Action.SKIP, "file unparseable by this interpreter; it is left as is")
+    node = find_class(tree, copy.name, copy.lineno)
+    if node is None or node not in tree.body:
+        return _entry(copy, Action.SKIP, "class not found at module level; scan again")
+    if _already_residual(node, tree, canonical):
+        return _entry(copy, Action.DONE, f"already a subclass of {canonical.reference}")
+    importable = check_import(
+        context, copy.path, canonical.module, canonical.path, installed=installed
+    )
+    if not importable.importable:
+        return _entry(
+            copy,
+            Action.SKIP,
+            f"cannot import the canonical: {importable.reason}",
+            import_check=importable,
+        )
+    problem = _namespace_problem(copy, tree, name_counts)
+    if problem:
+        return _entry(copy, Action.SKIP, problem, import_check=importable)
+    kept, divergence = _compare(copy, node, tree, canonical)
+    if divergence:
+        return _entry(
+            copy, Action.SKIP, f"incompatible divergence: {divergence}", import_check=importable
+        )
+    collection = _collection_problem(copy, canonical, pytest, kept)
+    if collection:
+        return _entry(copy, Action.SKIP, collection, import_check=importable)
+    if kept:
+        members = ", ".join(kept)
+        return _entry(
+            copy,
+            Action.RESIDUAL,
+            f"adds or overrides {members}; keeps them in a subclass of {canonical.name}",
+            keep_members=tuple(kept),
+            import_check=importable,
+        )
+    if copy.name == canonical.name:
+        return _entry(copy, Action.REPLACE, _replace_reason(canonical), import_check=importable)
+    return _entry(
+        copy,
+        Action.ALIAS,
+        f"{_replace_reason(canonical)}; imported as {copy.name}",
+        import_check=importable,
+    )
+
+
+def _already_residual(node: ast.ClassDef, tree: ast.Module, canonical: Canonical) -> bool:
+    if len(node.bases) != 1 or node.keywords or not isinstance(node.bases[0], ast.Name):
+        return False
+    base = node.bases[0].id
+    facts = read_module_facts(tree)
+    return any(b.imports(canonical.module, canonical.name) for b in facts.bindings_of(base))
+
+
+def _replace_reason(canonical: Canonical) -> str:
+    if canonical.same_origin:
+        return f"everything it has, {canonical.name} has the same way"
+    return f"{canonical.name} has its whole API, with compatible signatures"
+
+
+def _namespace_problem(
+    copy: ClassRecord, tree: ast.Module, name_counts: Mapping[tuple[str, str], int]
+) -> str:
+    facts = read_module_facts(tree)
+    if name_counts.get((copy.path, copy.name), 0) > 1:
+        return f"{copy.name} is defined more than once in the file"
+    rebound = [
+        b.lineno for b in facts.bindings_of(copy.name) if not isinstance(b.node, ast.ClassDef)
+    ]
+    if rebound:
+        return f"name rebound at line {rebound[0]}"
+    if copy.name in facts.globals_declared:
+        return (
+            f"name declared global at line {facts.globals_declared[copy.name]}; it may be rebound"
+        )
+    if copy.name in facts.dynamic_names:
+        return f"name used dynamically (looked up by a string at line {facts.dynamic_names[copy.name]})"
+    if facts.evaluator_lines:
+        return f"name may be used dynamically: eval/exec at line {facts.evaluator_lines[0]}"
+    identity = sorted(set(attribute_uses(tree)) & _IDENTITY_ATTRIBUTES)
+    if identity:
+        return f"the file reads {identity[0]}, which changes when the class moves"
+    return ""
+
+
+def _compare(
+    copy: ClassRecord, node: ast.ClassDef, tree: ast.Module, canonical: Canonical
+) -> tuple[list[str], str]:
+    """Members the copy must keep, or the reason it cannot become the canonical."""
+    decorators = tuple(ast.unparse(d) for d in node.decorator_list)
+    members = class_members(node)
+    impure = _impure_decorator(decorators, members)
+    if impure:
+        return [], f"decorated with @{impure}, which may register the class where it is defined"
+    bases = copy.bases
+    if canonical.same_origin:
+        if bases != canonical.bases:
+            return [], f"other bases ({', '.join(bases) or 'none'})"
+        if decorators != canonical.decorators:
+            return [], f"other class decorators ({', '.join(decorators) or 'none'})"
+    elif bases not in ((), ("object",)) or decorators:
+        return [], "the copy has bases or class decorators; the canonical is another class"
+    kept: list[str] = []
+    implicit = _implicit_additions(members, canonical)
+    if implicit:
+        return [], (
+            f"the canonical defines {implicit}, which the copy does not; Python calls it "
+            "implicitly, so the copy's uses would behave differently"
+        )
+    for member in members:
+        theirs = canonical.member(member.name)
+        if theirs is not None and theirs.text == member.text:
+            continue
+        if member.kind is MemberKind.STATEMENT:
+            return [], f"a class-level statement at line {member.lineno} that cannot be kept apart"
+        if theirs is None or canonical.same_origin:
+            kept.append(member.name)
+            continue
+        problem = _api_problem(member, theirs, canonical)
+        if problem:
+            return [], problem
+        if member.kind is MemberKind.ATTRIBUTE:
+            kept.append(member.name)
+    if kept and not canonical.same_origin:
+        problem = _kept_members_problem(members, kept, canonical)
+        if problem:
+            return [], problem
+    if not canonical.same_origin:
+        problem = _missing_attribute(copy, members, node, tree, canonical, kept)
+        if problem:
+            return [], problem
+    return kept, ""
+
+
+def _implicit_additions(members: tuple[Member, ...], canonical: Canonical) -> str:
+    """A special method the canonical has and the copy lacks (a subclass cannot remove it)."""
+    mine = {m.name for m in members}
+    for member in canonical.members:
+        name = member.name
+        if name in mine or not (name.startswith("__") and name.endswith("__")):
+            continue
+        if name in _HARMLESS_DUNDERS:
+            continue
+        if canonical.same_origin:
+            return name
+        # Against another class, its extra conveniences (``__repr__``, ``__getattr__``) are
+        # the point; a constructor only matters if the copy's plain ``Class()`` breaks.
+        if (
+            name in _CONSTRUCTORS
+            and member.signature is not None
+            and incompatibility(_NO_ARGUMENTS, member.signature)
+        ):
+            return name
+    return ""
+
+
+def _impure_decorator(decorators: tuple[str, ...], members: tuple[Member, ...]) -> str:
+    for decorator in (*decorators, *(d for m in members for d in m.decorators)):
+        name = decorator.split("(", 1)[0]
+        if name not in _PURE_DECORATORS and not name.endswith((".setter", ".getter", ".deleter")):
+            return name
+    return ""
+
+
+def _api_problem(member: Member, theirs: Member, canonical: Canonical) -> str:
+    if member.kind is MemberKind.ATTRIBUTE or theirs.kind is MemberKind.ATTRIBUTE:
+        if member.kind is theirs.kind:
+            return ""
+        return f"{member.name} is {_article(member.kind)} here, {_article(theirs.kind)} in the canonical"
+    if member.kind is not theirs.kind and not (
+        member.name in canonical.dual_call
+        and {member.kind, theirs.kind} <= {MemberKind.METHOD, MemberKind.ASYNC_METHOD}
+    ):
+        return f"{member.name} is {_article(member.kind)} here, {_article(theirs.kind)} in the canonical"
+    if member.signature is not None and theirs.signature is not None:
+        problem = incompatibility(member.signature, theirs.signature)
+        if problem:
+            return f"{member.name}: {problem}"
+    return ""
+
+
+def _article(kind: MemberKind) -> str:
+    return f"an {kind}" if kind.value[0] in "aeiou" else f"a {kind}"
+
+
+def _kept_members_problem(
+    members: tuple[Member, ...], kept: list[str], canonical: Canonical
+) -> str:
+    available = canonical.provides() | set(kept)
+    for member in members:
+        if member.name not in kept:
+            continue
+        if member.name in _CONSTRUCTORS:
+            return f"{member.name} differs and would bypass the canonical's own set-up"
+        missing = sorted(member.self_attributes - available)
+        if missing:
+            return f"{member.name} uses self.{missing[0]}, which the canonical lacks"
+    return ""
+
+
+def _missing_attribute(
+    copy: ClassRecord,
+    members: tuple[Member, ...],
+    node: ast.ClassDef,
+    tree: ast.Module,
+    canonical: Canonical,
+    kept: list[str],
+) -> str:
+    offered = set(copy.init_attributes) | {m.name for m in members}
+    for member in members:
+        offered.update(member.self_attributes)
+    used = attribute_uses(tree, excluded=[node])
+    available = canonical.provides() | set(kept)
+    missing = sorted((set(used) & offered) - available, key=lambda name: used[name])
+    if missing:
+        name = missing[0]
+        return f"the file uses .{name} (line {used[name]}), which the canonical lacks"
+    return ""
+
+
+def _collection_problem(
+    copy: ClassRecord, canonical: Canonical, pytest: PytestConfig, kept: list[str]
+) -> str:
+    """A new PytestCollectionWarning or new collected tests the import would bring."""
+    if not pytest.is_test_file(copy.path) or not pytest.is_test_class_name(copy.name):
+        return ""
+    if canonical.sets_test_false or "__test__" in kept:
+        return ""
+    test_methods = [m.name for m in canonical.members if pytest.is_test_function_name(m.name)]
+    if test_methods:
+        return (
+            f"pytest would collect {canonical.name}'s {test_methods[0]} here as {copy.name}; "
+            f"add `__test__ = False` to {canonical.name}"
+        )
+    if canonical.has_constructor and not copy.warns_on_collection:
+        return (
+            f"pytest would warn that it cannot collect {copy.name} (it has __init__); "
+            f"add `__test__ = False` to {canonical.name}"
+        )
+    return ""

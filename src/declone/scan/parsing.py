@@ -1,0 +1,119 @@
+"""From one file's bytes to a ``FileRecord``: its classes, their fingerprints, its problems.
+
+Pure: takes bytes, returns a record, never raises for bad input. ``ast`` does the parsing
+because it is several times faster than LibCST; files that ``ast`` rejects are tried again with
+LibCST's parser, which reads grammar newer than the running interpreter (PEP 701 f-strings,
+``type`` statements), so that a 3.11 interpreter still scans 3.12+ code.
+
+``normalise`` writes the canonical text of each statement; here the classes are found, their
+facts put together, and remembered by their source text, since copies are what a scan finds.
+A top-level class remembered so is not even parsed again: ``partialparse`` parses the file
+with a placeholder in its place.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from declone.config import PytestConfig
+from declone.model import (
+    CommentedCopy,
+    FileProblem,
+    FileRecord,
+)
+from declone.scan.classes import MEMO, ClassCollector, ClassFacts, Memo
+from declone.scan.commented import find_commented_classes
+from declone.scan.partialparse import parse_around, remembered_spans
+from declone.scan.source import decode_source, digest_of
+
+__all__ = ["extract_file", "extract_source"]
+
+# Where str.splitlines breaks lines besides \n, \r and \r\n, and Python's tokenizer does not.
+_OTHER_LINE_BREAKS = "\v\f\x1c\x1d\x1e"
+_OTHER_NON_ASCII_LINE_BREAKS = "\x85\u2028\u2029"
+
+
+def extract_file(
+    path: str, data: bytes, pytest: PytestConfig, *, is_backup: bool = False
+) -> FileRecord:
+    """Everything a scan keeps of one file."""
+    digest = digest_of(data)
+    decoded = decode_source(data)
+    if isinstance(decoded, FileProblem):
+        problem = FileProblem(path, decoded.lineno, decoded.reason)
+        return FileRecord(path, digest, problem=problem, is_backup=is_backup)
+    text, _ = decoded
+    return extract_source(path, text, pytest, digest=digest, is_backup=is_backup)
+
+
+def extract_source(
+    path: str, text: str, pytest: PytestConfig, *, digest: str = "", is_backup: bool = False
+) -> FileRecord:
+    commented = tuple(find_commented_classes(path, text))
+    # The memo keys classes by their lines, which must then be the parser's lines: a form
+    # feed or a Unicode line separator ends a line for splitlines, not for the parser.
+    memo = None if _has_other_line_breaks(text) else MEMO
+    parsed = _parse_around_remembered(path, text, memo) if memo is not None else None
+    if parsed is not None:
+        tree, placed = parsed
+    else:
+        try:
+            tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError) as exc:
+            return _extract_with_fallback(path, text, pytest, digest, is_backup, commented, exc)
+        placed = {}
+    lines = text.splitlines(keepends=True)
+    collector = ClassCollector(path, lines, pytest, None, is_backup, 0, memo=memo)
+    classes = tuple(collector.collect(tree.body, placed))
+    return FileRecord(path, digest, classes, commented, is_backup=is_backup)
+
+
+def _parse_around_remembered(
+    path: str, text: str, memo: Memo
+) -> tuple[ast.Module, dict[int, ClassFacts]] | None:
+    """The tree of ``text`` without the top-level classes the memo has, and their facts by
+    first line (see ``partialparse``); ``None`` when there are none or the check fails."""
+
+    def remembered(written: str) -> ClassFacts | None:
+        facts = memo.classes.get(written)
+        # A class holding classes is parsed: their records come from its tree.
+        return facts if facts is not None and not facts.may_hold_classes else None
+
+    spans = remembered_spans(text, remembered)
+    return parse_around(path, text, spans) if spans else None
+
+
+def _has_other_line_breaks(text: str) -> bool:
+    # One substring search per character is several times faster than a regular expression.
+    return any(c in text for c in _OTHER_LINE_BREAKS) or (
+        not text.isascii() and any(c in text for c in _OTHER_NON_ASCII_LINE_BREAKS)
+    )
+
+
+def _extract_with_fallback(
+    path: str,
+    text: str,
+    pytest: PytestConfig,
+    digest: str,
+    is_backup: bool,
+    commented: tuple[CommentedCopy, ...],
+    error: SyntaxError | ValueError,
+) -> FileRecord:
+    from declone.scan import cstfallback
+
+    # Indentation and tab errors are errors in every Python version; only other syntax
+    # errors may be grammar newer than the running interpreter.
+    newer_grammar = not isinstance(error, IndentationError) and isinstance(error, SyntaxError)
+    classes = (
+        cstfallback.extract_classes(path, text, pytest, is_backup=is_backup)
+        if newer_grammar
+        else None
+    )
+    if classes is None:
+        lineno = getattr(error, "lineno", None) or 1
+        message = getattr(error, "msg", None) or str(error)
+        problem = FileProblem(path, lineno, f"syntax error: {message}; fix it or exclude the file")
+        return FileRecord(path, digest, commented=commented, problem=problem, is_backup=is_backup)
+    return FileRecord(
+        path, digest, classes, commented, parsed_by_fallback=True, is_backup=is_backup
+    )

@@ -1,0 +1,632 @@
+"""``declone scan``'s engine: list files, extract classes (cached, in parallel), find families.
+
+The only I/O here is reading the listed files and the cache; everything else is the pure
+functions of ``extract`` and ``families``. Three views of a repository, from the same cache:
+
+- ``scan_repository``: every file's full record and every family (``plan``, ``report``);
+- ``scan_overview``: the families and lists ``declone scan`` shows, built from each file's
+  compact summary and outline plus one full record per variant, and kept whole in the cache;
+- ``scan_focused``: only the families that touch a few files (``check`` in pre-commit).
+
+Workers serialise what the cache stores, so the main process never pickles a record and
+loads full records only where a view needs them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import os
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from declone.config import PytestConfig, Settings
+from declone.model import (
+    ClassKind,
+    ClassRecord,
+    Family,
+    FileOutline,
+    FileProblem,
+    FileRecord,
+    ScanIndex,
+    frozen_replace,
+)
+from declone.scan.cache import FileBlobs, ScanCache, default_cache_dir, encode_file
+from declone.scan.document import document_text
+from declone.scan.families import (
+    FamilyOptions,
+    Linking,
+    NearCloneJoin,
+    SimilarPairs,
+    Summary,
+    build_family,
+    group_families,
+    is_live_helper,
+    link_classes,
+    rank,
+)
+from declone.scan.files import FileListing, SourceFile, list_source_files
+from declone.scan.parsing import extract_file
+from declone.scan.source import digest_of
+
+__all__ = [
+    "ScanStats",
+    "build_index",
+    "outline_of",
+    "scan_focused",
+    "scan_overview",
+    "scan_overview_document",
+    "scan_repository",
+]
+
+#: Below this many files to parse, a process pool costs more than it saves.
+_POOL_THRESHOLD = 48
+_CHUNK = 32
+#: Parsed files whose cache rows are written together, during the parse. The last batch is
+#: written after the last file and the answer waits for it: a small one keeps that short.
+_SAVE_EVERY = 250
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    files: int
+    parsed: int
+    from_cache: int
+    seconds: float
+    #: Why the scan cache could not be used (the scan went on without it); ``None`` when it
+    #: was used or turned off.
+    cache_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class _Job:
+    root: str
+    path: str
+    is_backup: bool
+    pytest: PytestConfig
+
+
+def outline_of(record: FileRecord) -> FileOutline:
+    listed = tuple(
+        c
+        for c in record.classes
+        if record.is_backup or c.kind is ClassKind.UNCOLLECTABLE_TEST or c.warns_on_collection
+    )
+    return FileOutline(
+        record.path,
+        record.digest,
+        record.is_backup,
+        len(record.classes),
+        record.commented,
+        record.problem,
+        listed,
+    )
+
+
+def _encode(record: FileRecord) -> FileBlobs:
+    return encode_file(record, outline_of(record))
+
+
+def _read_and_extract(job: _Job) -> FileBlobs:
+    try:
+        with open(os.path.join(job.root, job.path), "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        reason = f"cannot read: {exc.strerror or exc}; check its permissions"
+        problem = FileProblem(job.path, 0, reason)
+        return _encode(FileRecord(job.path, "", problem=problem, is_backup=job.is_backup))
+    return _encode(extract_file(job.path, data, job.pytest, is_backup=job.is_backup))
+
+
+def _extract_all(jobs: Sequence[_Job], workers: int) -> Iterator[FileBlobs]:
+    """Each job's blobs, in order, as they are ready."""
+    if workers <= 1 or len(jobs) < _POOL_THRESHOLD:
+        yield from map(_read_and_extract, jobs)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # not on the pre-commit path
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
+        yield from pool.map(_read_and_extract, jobs, chunksize=_CHUNK)
+
+
+def _start_worker() -> None:
+    # A parse allocates hundreds of thousands of AST nodes that die with their file, by
+    # reference counting (syntax trees hold no cycles): the cyclic collector's default,
+    # a pass every 700 allocations, would walk them over and over for nothing. (A forked
+    # worker starts with the collector as the scan left it: paused.)
+    gc.set_threshold(100_000, 50, 50)
+    gc.enable()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a scan view, and back as it was afterwards.
+
+    A view makes and loads hundreds of thousands of records, summaries and tuples and frees
+    them by reference counting (none holds a cycle): the collector's passes over them find
+    nothing and, on a large repository, cost as much as the loading itself. Pausing it per
+    load would not do: the pass comes due at the first allocation after it is back on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _open_cache(settings: Settings) -> ScanCache:
+    if not settings.use_cache:
+        return ScanCache.disabled()
+    return ScanCache.open(
+        settings.cache_dir or default_cache_dir(),
+        settings.root,
+        settings.pytest,
+        settings.max_file_size,
+    )
+
+
+def _options(settings: Settings) -> FamilyOptions:
+    return FamilyOptions(settings.min_copies, settings.similarity, settings.min_lines)
+
+
+def _too_big(settings: Settings, source: SourceFile) -> FileRecord:
+    limit = settings.max_file_size / 1024 / 1024
+    reason = (
+        f"file is {source.size / 1024 / 1024:.1f} MiB, over the {limit:.1f} MiB limit; "
+        "raise [tool.declone] max-file-size to scan it"
+    )
+    problem = FileProblem(source.path, 0, reason)
+    return FileRecord(source.path, "", problem=problem, is_backup=source.is_backup)
+
+
+@dataclass
+class _Refresh:
+    """The listed files split into rows the cache holds and blobs made in this scan, with the
+    made files' summaries and outlines when the view links from those (``summarise``)."""
+
+    summarise: bool
+    cached: list[str] = field(default_factory=list)
+    made: dict[str, FileBlobs] = field(default_factory=dict)
+    parsed: int = 0
+    summaries: dict[str, tuple[Summary, ...]] = field(default_factory=dict)
+    outlines: dict[str, FileOutline] = field(default_factory=dict)
+    #: The near-clone pairs of the made files' shapes, joined as they came in, when every
+    #: listed file was made (nothing to join them with in the cache).
+    similar: SimilarPairs | None = None
+
+    def add(self, path: str, blobs: FileBlobs) -> None:
+        self.made[path] = blobs
+        if self.summarise:
+            self.summaries[path] = blobs.load_summaries()
+            self.outlines[path] = blobs.load_outline()
+
+    def digest(self, cache: ScanCache, path: str) -> str:
+        made = self.made.get(path)
+        return made.digest if made is not None else cache.digest(path) or ""
+
+
+def _refresh(
+    settings: Settings,
+    cache: ScanCache,
+    files: Sequence[SourceFile],
+    on_progress: Progress | None,
+    *,
+    summarise: bool = False,
+) -> _Refresh:
+    """Decide per file: cached row (same stat, or same content), or read and parse it again.
+
+    With ``summarise``, each parsed file's summaries and outline are loaded as its blobs come
+    in, while the workers parse on, rather than all together after the last file; when no
+    row of the cache is used, their shapes are joined into near-clone pairs on the way too.
+    """
+    refresh = _Refresh(summarise)
+    cached = refresh.cached
+    changed: list[SourceFile] = []
+    for source in files:
+        if source.size > settings.max_file_size:
+            refresh.add(source.path, _encode(_too_big(settings, source)))
+        elif cache.fresh_by_stat(source.path, source.size, source.mtime_ns):
+            cached.append(source.path)
+        else:
+            changed.append(source)
+    to_parse: list[SourceFile] = []
+    for source in changed:
+        known = cache.digest(source.path)
+        try:
+            same = (
+                known is not None and digest_of((settings.root / source.path).read_bytes()) == known
+            )
+        except OSError:
+            same = False
+        if same:
+            cache.restat(source.path, source.size, source.mtime_ns)
+            cached.append(source.path)
+        else:
+            to_parse.append(source)
+    workers = settings.jobs or os.cpu_count() or 1
+    join = (
+        NearCloneJoin(settings.similarity, settings.min_lines) if summarise and not cached else None
+    )
+    blobs_in_order = _extract_all(_jobs(settings, to_parse), workers)
+    for done, (source, blobs) in enumerate(zip(to_parse, blobs_in_order, strict=True), 1):
+        refresh.add(source.path, blobs)
+        if join is not None:
+            join.add(refresh.summaries[source.path])
+        if blobs.digest:  # a file that could not be read has none: try it again next time
+            cache.store(source.path, source.size, source.mtime_ns, blobs)
+        if done % _SAVE_EVERY == 0:
+            cache.save(time.time_ns())  # while the workers parse on, not all at the end
+        if on_progress is not None:
+            on_progress(1)
+    if on_progress is not None and cached:
+        on_progress(len(cached))
+    refresh.parsed = len(to_parse)
+    refresh.similar = join.result() if join is not None else None
+    return refresh
+
+
+def _jobs(settings: Settings, sources: Sequence[SourceFile]) -> list[_Job]:
+    return [_Job(str(settings.root), s.path, s.is_backup, settings.pytest) for s in sources]
+
+
+def _recover(
+    settings: Settings, listing: FileListing, refresh: _Refresh, missing: Collection[str]
+) -> None:
+    """Rows another process removed between reading the stat table and the rows: parse again."""
+    if not missing:
+        return
+    sources = [s for s in listing.files if s.path in missing]
+    for source, blobs in zip(sources, _extract_all(_jobs(settings, sources), 1), strict=True):
+        refresh.add(source.path, blobs)
+
+
+def _records(
+    settings: Settings, cache: ScanCache, listing: FileListing, refresh: _Refresh, paths: set[str]
+) -> dict[str, FileRecord]:
+    """Full records of ``paths``: made in this scan, else from the cache."""
+    from_cache = paths - refresh.made.keys()
+    records = cache.records(from_cache)
+    _recover(settings, listing, refresh, from_cache - records.keys())
+    records.update({p: refresh.made[p].load_record() for p in paths if p in refresh.made})
+    return records
+
+
+@_collector_paused()
+def scan_repository(
+    settings: Settings,
+    paths: Sequence[Path] = (),
+    *,
+    on_total: Progress | None = None,
+    on_progress: Progress | None = None,
+) -> tuple[ScanIndex, ScanStats]:
+    """Scan ``settings.root`` (or ``paths`` inside it): every file's record, every family."""
+    started = time.perf_counter()
+    listing = list_source_files(settings, paths)
+    if on_total is not None:
+        on_total(len(listing.files))
+    cache = _open_cache(settings)
+    try:
+        refresh = _refresh(settings, cache, listing.files, on_progress)
+        records = _records(settings, cache, listing, refresh, {s.path for s in listing.files})
+        ordered = [records[source.path] for source in listing.files]
+        whole_root = not paths
+        options = _options(settings)
+        known = cache.similar_pairs(options.pairs_key) if whole_root else None
+        live = [c for record in ordered if not record.is_backup for c in record.classes]
+        families, similar = group_families(live, options, known)
+        if whole_root:
+            cache.prune({source.path for source in listing.files})
+            cache.store_similar_pairs(options.pairs_key, similar)
+        cache.save(time.time_ns())
+    finally:
+        cache.close()
+    index = _index(settings, ordered, listing.problems, families)
+    return index, _stats(listing, refresh, started, cache)
+
+
+def _stats(listing: FileListing, refresh: _Refresh, started: float, cache: ScanCache) -> ScanStats:
+    files = len(listing.files)
+    seconds = time.perf_counter() - started
+    return ScanStats(files, refresh.parsed, files - refresh.parsed, seconds, cache.problem)
+
+
+def scan_overview(
+    settings: Settings,
+    paths: Sequence[Path] = (),
+    *,
+    on_total: Progress | None = None,
+    on_progress: Progress | None = None,
+) -> tuple[ScanIndex, ScanStats]:
+    """What ``declone scan`` shows: every family and list, without every file's record.
+
+    Classes are linked from the cache's compact summaries, and full records are loaded for
+    one copy per variant (the family's API and diffs come from it); every other member is
+    its variant's record moved to its own place (same shape, same members; its source and
+    method lines are the representative's). The index's ``files`` is empty; ``file_count``
+    and ``class_count`` say what was scanned. The result is cached under a key made of the
+    options and every listed file's size and digest, so an unchanged repository costs a
+    listing, a stat per file and one cache row.
+    """
+    index, _, stats = _overview(settings, paths, on_total, on_progress, as_document=False)
+    assert index is not None
+    return index, stats
+
+
+def scan_overview_document(
+    settings: Settings,
+    paths: Sequence[Path] = (),
+    *,
+    on_total: Progress | None = None,
+    on_progress: Progress | None = None,
+) -> tuple[str, ScanStats]:
+    """``scan --json``'s document for ``scan_overview``'s index, compact and without its
+    ``stats`` (``document.with_stats`` adds them); kept in the cache beside the index."""
+    _, document, stats = _overview(settings, paths, on_total, on_progress, as_document=True)
+    assert document is not None
+    return document, stats
+
+
+@_collector_paused()
+def _overview(
+    settings: Settings,
+    paths: Sequence[Path],
+    on_total: Progress | None,
+    on_progress: Progress | None,
+    *,
+    as_document: bool,
+) -> tuple[ScanIndex | None, str | None, ScanStats]:
+    started = time.perf_counter()
+    listing = list_source_files(settings, paths)
+    if on_total is not None:
+        on_total(len(listing.files))
+    options = _options(settings)
+    whole_root = not paths
+    cache = _open_cache(settings)
+    try:
+        refresh = _refresh(settings, cache, listing.files, on_progress, summarise=True)
+        key = _overview_key(options, listing, refresh, cache)
+        # Each view stores only what it made: pickling an index that a JSON reader never
+        # loads would cost a cold scan half a second.
+        index: ScanIndex | None = None
+        document: str | None = None
+        if as_document:
+            document = cache.overview_document(key)
+            if document is None:
+                index = cache.overview(key) or _build_overview(
+                    settings, cache, listing, refresh, options, whole_root
+                )
+                document = document_text(index)
+                cache.store_overview_document(key, document)
+        else:
+            index = cache.overview(key)
+            if index is None:
+                index = _build_overview(settings, cache, listing, refresh, options, whole_root)
+                cache.store_overview(key, index)
+        if whole_root:
+            cache.prune({source.path for source in listing.files})
+        cache.save(time.time_ns())
+    finally:
+        cache.close()
+    # Only what the caller asked for: an index kept alive past the collector's pause would
+    # cost a pass over its hundreds of thousands of objects when the collector is back on.
+    return (None if as_document else index), document, _stats(listing, refresh, started, cache)
+
+
+def _overview_key(
+    options: FamilyOptions, listing: FileListing, refresh: _Refresh, cache: ScanCache
+) -> str:
+    files = [(s.path, s.is_backup, s.size, refresh.digest(cache, s.path)) for s in listing.files]
+    text = repr((options, files, [str(p) for p in listing.problems]))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _build_overview(
+    settings: Settings,
+    cache: ScanCache,
+    listing: FileListing,
+    refresh: _Refresh,
+    options: FamilyOptions,
+    whole_root: bool,
+) -> ScanIndex:
+    items, outlines = _listed(settings, cache, listing, refresh, with_outlines=True)
+    known = refresh.similar or (cache.similar_pairs(options.pairs_key) if whole_root else None)
+    linking = link_classes(items, options, known)
+    if whole_root:
+        cache.store_similar_pairs(options.pairs_key, linking.similar)
+    needed = _representative_paths(items, linking.components)
+    records = _records(settings, cache, listing, refresh, needed)
+    families = _families(items, linking, linking.components, records)
+    return _outline_index(settings, outlines, listing.problems, families)
+
+
+def _listed(
+    settings: Settings,
+    cache: ScanCache,
+    listing: FileListing,
+    refresh: _Refresh,
+    *,
+    with_outlines: bool,
+) -> tuple[list[Summary], list[FileOutline]]:
+    """Every listed file's summaries, sorted for linking, and (``with_outlines``) its outline,
+    in listing order: made in this scan, else from the cache."""
+    cached_summaries = cache.summaries(refresh.cached)
+    cached_outlines = cache.outlines(refresh.cached) if with_outlines else {}
+    loaded = cached_summaries.keys() & cached_outlines.keys() if with_outlines else cached_summaries
+    _recover(settings, listing, refresh, set(refresh.cached) - set(loaded))
+    items: list[Summary] = []
+    outlines: list[FileOutline] = []
+    for source in listing.files:
+        made = source.path in refresh.made
+        items.extend((refresh.summaries if made else cached_summaries)[source.path])
+        if with_outlines:
+            outlines.append((refresh.outlines if made else cached_outlines)[source.path])
+    items.sort(key=lambda s: (s.path, s.lineno))
+    return items, outlines
+
+
+@_collector_paused()
+def scan_focused(
+    settings: Settings,
+    focus: Collection[str],
+    also: Callable[[str], bool] = lambda path: False,
+    listing: FileListing | None = None,
+) -> tuple[ScanIndex, ScanStats]:
+    """The index as seen from a few files: what a pre-commit hook needs, fast.
+
+    Links every class of the whole root from the cache's compact summaries (re-reading only
+    files that changed) and builds only the families with a copy in ``focus``. Full records
+    are loaded for ``focus``, for the paths ``also`` accepts (canonical modules) and for one
+    copy per variant; every other member is that variant's record moved to its own place
+    (same shape means the same members, so its API facts hold; its source is the
+    representative's). The index's ``files`` are the records of ``focus`` and ``also``.
+    ``listing`` saves listing the root again when the caller has it.
+    """
+    started = time.perf_counter()
+    listing = listing or list_source_files(settings)
+    cache = _open_cache(settings)
+    try:
+        refresh = _refresh(settings, cache, listing.files, None, summarise=True)
+        items, _ = _listed(settings, cache, listing, refresh, with_outlines=False)
+        listed = [source.path for source in listing.files]
+        options = _options(settings)
+        known = refresh.similar or cache.similar_pairs(options.pairs_key)
+        linking = link_classes(items, options, known)
+        wanted = set(focus)
+        extra = {path for path in listed if also(path)}
+        touching = [m for m in linking.components if any(items[i].path in wanted for i in m)]
+        needed = wanted | extra | _representative_paths(items, touching)
+        records = _records(settings, cache, listing, refresh, needed & set(listed))
+        cache.prune(set(listed))
+        cache.store_similar_pairs(options.pairs_key, linking.similar)
+        cache.save(time.time_ns())
+    finally:
+        cache.close()
+    families = _families(items, linking, touching, records, source_diffs=False)
+    shown = [records[p] for p in sorted(wanted | extra) if p in records]
+    index = _index(settings, shown, [p for p in listing.problems if p.path in wanted], families)
+    return index, _stats(listing, refresh, started, cache)
+
+
+def _representative_paths(
+    items: Sequence[Summary], components: Iterable[Sequence[int]]
+) -> set[str]:
+    """The files of each family's first copy of each shape: the records its variants are
+    described from."""
+    paths: set[str] = set()
+    for members in components:
+        first: dict[str, str] = {}
+        for index in members:
+            first.setdefault(items[index].shape, items[index].path)
+        paths.update(first.values())
+    return paths
+
+
+def _families(
+    items: Sequence[Summary],
+    linking: Linking,
+    components: Iterable[Sequence[int]],
+    records: dict[str, FileRecord],
+    *,
+    source_diffs: bool = True,
+) -> tuple[Family, ...]:
+    """The families of ``components``, ranked, from the records a view loaded."""
+    loaded = _loaded_helpers(records)
+    return rank(
+        build_family(
+            _member_records(items, members, loaded),
+            {r for i in members for r in linking.reasons.get(i, ())},
+            source_diffs=source_diffs,
+        )
+        for members in components
+    )
+
+
+def _member_records(
+    items: Sequence[Summary], members: Sequence[int], loaded: dict[tuple[str, int], ClassRecord]
+) -> list[ClassRecord]:
+    """Each member's record: its own when its file is loaded, else its variant's, moved."""
+    own = [loaded.get((items[index].path, items[index].lineno)) for index in members]
+    by_shape: dict[str, ClassRecord] = {}
+    for record in own:
+        if record is not None:
+            by_shape.setdefault(record.shape, record)
+    return [
+        record if record is not None else _moved(by_shape[items[index].shape], items[index])
+        for index, record in zip(members, own, strict=True)
+    ]
+
+
+def _loaded_helpers(records: dict[str, FileRecord]) -> dict[tuple[str, int], ClassRecord]:
+    """The live helpers of the loaded files, by file and line."""
+    return {
+        (c.path, c.lineno): c
+        for record in records.values()
+        for c in record.classes
+        if is_live_helper(c)
+    }
+
+
+def _moved(record: ClassRecord, item: Summary) -> ClassRecord:
+    """``record`` at ``item``'s place, under its name (an overview moves 25,000 of them)."""
+    return frozen_replace(
+        record,
+        name=item.name,
+        qualname=item.qualname,
+        path=item.path,
+        lineno=item.lineno,
+        end_lineno=item.end_lineno,
+        col=item.col,
+        fingerprint=item.fingerprint,
+        in_function=item.in_function,
+        warns_on_collection=item.warns_on_collection,
+    )
+
+
+def build_index(
+    settings: Settings, records: Sequence[FileRecord], listing_problems: Sequence[FileProblem] = ()
+) -> ScanIndex:
+    """Pure: the index of a set of file records."""
+    live = [cls for record in records if not record.is_backup for cls in record.classes]
+    families, _ = group_families(live, _options(settings))
+    return _index(settings, records, listing_problems, families)
+
+
+def _index(
+    settings: Settings,
+    records: Sequence[FileRecord],
+    listing_problems: Sequence[FileProblem],
+    families: tuple[Family, ...],
+) -> ScanIndex:
+    outlines = [outline_of(record) for record in records]
+    index = _outline_index(settings, outlines, listing_problems, families)
+    return replace(index, files=tuple(records))
+
+
+def _outline_index(
+    settings: Settings,
+    outlines: Sequence[FileOutline],
+    listing_problems: Sequence[FileProblem],
+    families: tuple[Family, ...],
+) -> ScanIndex:
+    """The index's lists, from each file's outline; ``files`` is left empty."""
+    live = [c for outline in outlines if not outline.is_backup for c in outline.listed]
+    problems = [*listing_problems, *(o.problem for o in outlines if o.problem is not None)]
+    return ScanIndex(
+        root=str(settings.root),
+        files=(),
+        families=families,
+        uncollectable_tests=tuple(c for c in live if c.kind is ClassKind.UNCOLLECTABLE_TEST),
+        warning_sources=tuple(c for c in live if c.warns_on_collection),
+        commented=tuple(c for outline in outlines for c in outline.commented),
+        backup_copies=tuple(c for o in outlines if o.is_backup for c in o.listed),
+        problems=tuple(sorted(problems, key=lambda p: (p.path, p.lineno))),
+        file_count=len(outlines),
+        class_count=sum(o.class_count for o in outlines if not o.is_backup),
+    )
