@@ -6,10 +6,13 @@ them, then:
 
 - ``salt==3008.5`` (about 3,000 ``.py`` files, 1M lines), for speed: the floor against
   declone cold and warm, as ``benchmarks/scan.py`` measures them on the synthetic repo;
-- ``pyramid==2.1``, for what scan finds: its tests copy ``DummyRequest``, ``DummyContext``,
-  ``Dummy``, ``DummyResponse`` and ``DummyRegistry`` across many files.
+- ``pyramid==2.1`` and ``ansible==12.3.0`` (17,800 ``.py`` files in 100+ collections, each
+  a distribution of its own), for what scan finds: for each project the top families with
+  their copies, identical / subset / divergent copies and removable lines, and the size of
+  the "same name, different classes" section, where naming conventions (``ActionModule``,
+  ``FilterModule``) belong.
 
-    python benchmarks/realcode.py [--only salt|pyramid] [--top N] [--json]
+    python benchmarks/realcode.py [--only salt|pyramid|ansible] [--top N] [--json]
 
 A download that fails is reported as such and the other project still runs.
 """
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import tarfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +38,13 @@ import scan
 __all__ = [
     "DOWNLOADS",
     "PROJECTS",
+    "TIMED",
     "DownloadError",
     "Project",
     "extract",
     "fetch",
     "main",
+    "name_groups",
     "scan_families",
     "top_families",
 ]
@@ -64,7 +70,14 @@ class Project:
         return DOWNLOADS / f"{self.name}-{self.version}"
 
 
-PROJECTS = {"salt": Project("salt", "3008.5"), "pyramid": Project("pyramid", "2.1")}
+PROJECTS = {
+    "salt": Project("salt", "3008.5"),
+    "pyramid": Project("pyramid", "2.1"),
+    "ansible": Project("ansible", "12.3.0"),
+}
+#: Projects whose scan speed is measured (against the floor, in rounds); every project's
+#: findings are listed.
+TIMED = ("salt",)
 
 
 class DownloadError(Exception):
@@ -108,36 +121,68 @@ def scan_families(root: Path, python: str = sys.executable) -> dict[str, Any]:
 
 
 def top_families(document: dict[str, Any], count: int) -> list[dict[str, Any]]:
-    """The ``count`` largest families: name, other names, copies, variants, duplicated lines."""
+    """The ``count`` best ranked duplicate families: name, id, copies, verdicts, lines."""
     rows = []
-    for family in document.get("families", [])[:count]:
+    duplicates = [f for f in document.get("families", []) if f.get("kind") == "duplicate"]
+    for family in duplicates[:count]:
+        verdicts = Counter(member["compatibility"] for member in family.get("members", []))
         rows.append(
             {
                 "name": family["name"],
+                "id": family.get("id", family["name"]),
                 "names": [name for name in family.get("names", []) if name != family["name"]],
                 "copies": family["copies"],
                 "files": family.get("files"),
-                "variants": len(family.get("variants", [])),
-                "duplicated_lines": family.get("duplicated_lines"),
-                "matched_by": family.get("matched_by", []),
+                "identical": verdicts["identical"],
+                "subset": verdicts["subset"],
+                "divergent": verdicts["divergent"],
+                "removable_lines": family.get("removable_lines", 0),
+                "scopes": len(family.get("scopes", [])),
             }
         )
     return rows
 
 
-def _families_table(project: Project, document: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+def name_groups(document: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The size of one section of names that are not families, and its largest names."""
+    groups = [g for g in document.get("families", []) if g.get("kind") == kind]
+    largest = sorted(groups, key=lambda g: (-g["copies"], g["name"]))[:8]
+    return {
+        "names": len(groups),
+        "classes": sum(g["copies"] for g in groups),
+        "largest": [
+            {"name": g["name"], "classes": g["copies"], "in_families": g["in_families"]}
+            for g in largest
+        ],
+    }
+
+
+def _families_table(
+    project: Project,
+    document: dict[str, Any],
+    rows: list[dict[str, Any]],
+    same_name: dict[str, Any],
+) -> str:
     summary = document.get("summary", {})
     lines = [
         f"declone scan on {project.requirement}: "
         + ", ".join(f"{key} {value}" for key, value in summary.items()),
-        f"{'family':<28} {'copies':>6} {'variants':>8} {'dup lines':>9}  also named",
+        f"{'#':>2} {'family':<34} {'copies':>6} {'same/sub/div':>14} {'removable':>9} {'scopes':>6}",
     ]
-    for row in rows:
-        also = ", ".join(row["names"][:4]) + (" ..." if len(row["names"]) > 4 else "")
+    for number, row in enumerate(rows, 1):
+        verdicts = f"{row['identical']}/{row['subset']}/{row['divergent']}"
         lines.append(
-            f"{row['name']:<28} {row['copies']:>6} {row['variants']:>8} "
-            f"{row['duplicated_lines'] or 0:>9}  {also}"
+            f"{number:>2} {row['id'][:34]:<34} {row['copies']:>6} {verdicts:>14} "
+            f"{row['removable_lines']:>9} {row['scopes']:>6}"
         )
+    largest = ", ".join(
+        f"{g['name']} {g['classes']} (+{g['in_families']} in families)"
+        for g in same_name["largest"]
+    )
+    lines.append(
+        f"same name, different classes: {same_name['names']} names, "
+        f"{same_name['classes']} classes; largest: {largest}"
+    )
     return "\n".join(lines)
 
 
@@ -154,19 +199,24 @@ def _findings(project: Project, python: str, top: int, as_json: bool) -> dict[st
     started = time.perf_counter()
     document = scan_families(tree, python)
     rows = top_families(document, top)
+    same_name = name_groups(document, "same-name")
     if not as_json:
-        print(_families_table(project, document, rows))
+        print(_families_table(project, document, rows, same_name))
     return {
         "seconds": round(time.perf_counter() - started, 2),
         "summary": document.get("summary", {}),
         "top_families": rows,
+        "same_name": same_name,
+        "nested": name_groups(document, "nested"),
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark declone scan on salt and pyramid.")
+    parser = argparse.ArgumentParser(
+        description="Benchmark declone scan on salt, pyramid and ansible."
+    )
     parser.add_argument("--only", choices=sorted(PROJECTS), help="run one project only")
-    parser.add_argument("--top", type=int, default=10, help="families to list for pyramid")
+    parser.add_argument("--top", type=int, default=10, help="families to list per project")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--python", default=sys.executable, help="interpreter that runs declone")
     args = parser.parse_args(argv)
@@ -174,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     reason = scan.declone_unavailable_reason(args.python)
     results: dict[str, Any] = {}
     status = 0
-    for key in [args.only] if args.only else ["salt", "pyramid"]:
+    for key in [args.only] if args.only else list(PROJECTS):
         project = PROJECTS[key]
         try:
             fetch(project, args.python)
@@ -189,10 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             results[key] = {"error": message}
             status = 1
             continue
-        if key == "salt":
-            results[key] = _speed(project, args.python, args.json)
-        else:
-            results[key] = _findings(project, args.python, args.top, args.json)
+        results[key] = _findings(project, args.python, args.top, args.json)
+        if key in TIMED:
+            results[key]["speed"] = _speed(project, args.python, args.json)
         if not args.json:
             print()
     if args.json:

@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 #: Bump when the output changes, so that cached repositories are regenerated.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 #: Kinds of copy and how often each is pasted: most copies are faithful.
 VARIANT_KINDS: tuple[tuple[str, int], ...] = (
@@ -331,11 +331,14 @@ def _module_text(
         family = rng.choices(families, weights)[0]
         if family not in picked:
             picked.append(family)
-    # Every family is pasted at least twice: file i also takes family i // 2.
+    # Every family is pasted at least twice: file i also takes family i // 2, as it is, so
+    # that each family has a dominant body, whatever its other copies drifted into.
     anchor = families[(index // 2) % len(families)]
     if anchor not in picked:
         picked[0] = anchor
-    chosen_kinds = [rng.choices(kinds, kind_weights)[0] for _ in picked]
+    chosen_kinds = [
+        "base" if family is anchor else rng.choices(kinds, kind_weights)[0] for family in picked
+    ]
 
     imports = sorted(rng.sample(_STDLIB, rng.randint(1, 4)))
     subject = f"{rng.choice(_DOMAINS).lower()} {rng.choice(_ROLES).lower()}"

@@ -203,7 +203,10 @@ class Settings:
     root: Path
     include: tuple[str, ...] = ("**/*.py",)
     exclude: tuple[str, ...] = ()
-    #: A name family needs a definition in at least this many files.
+    #: More backup copies (gitignore globs): ``.py`` files kept apart from live code, like
+    #: backup-like names and the files below a backup folder, which always are.
+    backup: tuple[str, ...] = ()
+    #: Files that copies under one name (a family, or a name listed apart) must span.
     min_copies: int = 2
     #: Near-clone threshold: Jaccard similarity of normalised statements.
     similarity: float = 0.8
@@ -228,6 +231,7 @@ class Settings:
 _SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
     "include": list,
     "exclude": list,
+    "backup": list,
     "min-copies": int,
     "similarity": (int, float),
     "min-lines": int,
@@ -259,6 +263,13 @@ def load_settings(root: Path) -> Settings:
                     f"({type(value).__name__}); see the configuration reference in the README",
                     ExitCode.USAGE,
                 )
+            if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+                raise DecloneError(
+                    f"{pyproject}:1:1: [tool.declone] {key} must be a list of strings "
+                    f"(globs relative to the root), got {value!r}; see the configuration "
+                    "reference in the README",
+                    ExitCode.USAGE,
+                )
             values[key.replace("-", "_")] = value
         elif key in _OTHER_KEYS:
             extra[key] = value
@@ -268,9 +279,9 @@ def load_settings(root: Path) -> Settings:
                 f"{pyproject}:1:1: unknown key [tool.declone] {key}; known keys: {known}",
                 ExitCode.USAGE,
             )
-    for key in ("include", "exclude"):
+    for key in ("include", "exclude", "backup"):
         if key in values:
-            values[key] = tuple(str(item) for item in values[key])
+            values[key] = tuple(values[key])
     if "cache_dir" in values:
         values["cache_dir"] = (root / values["cache_dir"]).resolve()
     if "similarity" in values:

@@ -17,6 +17,7 @@ __all__ = [
     "STATEMENT_HASH_WIDTH",
     "ClassKind",
     "ClassRecord",
+    "ClassRef",
     "CommentedCopy",
     "Compatibility",
     "CopyVerdict",
@@ -25,6 +26,8 @@ __all__ = [
     "FileProblem",
     "FileRecord",
     "MethodInfo",
+    "NameGroup",
+    "NameGroupKind",
     "ScanIndex",
     "Variant",
     "VariantDiff",
@@ -300,10 +303,21 @@ class Family:
     verdicts: tuple[CopyVerdict, ...]
     #: How the family was formed: any of ``"name"``, ``"structure"``, ``"similarity"``.
     matched_by: tuple[str, ...]
+    #: Lines a migration to the dominant variant would delete: identical and subset copies,
+    #: and what a residual subclass would inherit, less the canonical that stays; copies that
+    #: an import cannot replace (inside a function, decorated) remove nothing.
+    removable_lines: int = 0
+    #: The import scopes its copies are in (root folders, ``""`` for the repository's root).
+    scopes: tuple[str, ...] = ("",)
 
     @property
     def dominant(self) -> Variant:
         return self.variants[0]
+
+    @property
+    def id(self) -> str:
+        """``name@variant``: tells apart families that share a name (the dominant variant's id)."""
+        return f"{self.name}@{self.dominant.id}"
 
     @cached_property
     def files(self) -> tuple[str, ...]:
@@ -318,6 +332,53 @@ class Family:
     @property
     def warning_count(self) -> int:
         return sum(1 for copy in self.copies if copy.warns_on_collection)
+
+
+class NameGroupKind(enum.StrEnum):
+    """Classes that share a name without being copies of one another."""
+
+    #: One name, defined in several files with bodies that are not copies: a convention
+    #: (``ActionModule``, ``Migration``) or a habit (``Foo``, ``Dummy``), not duplication.
+    SAME_NAME = "same-name"
+    #: Classes nested in a class (an inner ``Meta`` or ``Config``): an import cannot replace
+    #: them, whatever their bodies.
+    NESTED = "nested"
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRef:
+    """Where a class is, and its shape: what a ``NameGroup`` lists of each of its classes."""
+
+    path: str
+    lineno: int
+    end_lineno: int
+    col: int
+    qualname: str
+    shape: str
+    in_function: bool
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.lineno}:{self.col + 1}"
+
+
+@dataclass(frozen=True)
+class NameGroup:
+    """Classes of one name that are not a family: listed apart, never ranked as duplication."""
+
+    kind: NameGroupKind
+    name: str
+    copies: tuple[ClassRef, ...]
+    #: Copies of the same name that are members of duplicate families (not in ``copies``).
+    in_families: int = 0
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(sorted({copy.path for copy in self.copies}))
+
+    @property
+    def distinct_bodies(self) -> int:
+        return len({copy.shape for copy in self.copies})
 
 
 @dataclass(frozen=True)
@@ -339,12 +400,29 @@ class ScanIndex:
     #: unless the index is an overview, which leaves ``files`` empty.
     file_count: int = 0
     class_count: int = 0
+    #: Names reused without a shared body, and classes nested in classes: not families.
+    name_groups: tuple[NameGroup, ...] = ()
 
     def family(self, name: str) -> Family | None:
+        """The family ``name`` (the best ranked of those that have the name), or ``name@id``
+        for one of several families of that name (``Family.id``)."""
+        if "@" in name:
+            wanted, _, variant = name.partition("@")
+            return next(
+                (
+                    f
+                    for f in self.families
+                    if wanted in f.names and f.dominant.id.startswith(variant)
+                ),
+                None,
+            )
         for family in self.families:
             if family.name == name or name in family.names:
                 return family
         return None
+
+    def name_group(self, name: str) -> NameGroup | None:
+        return next((group for group in self.name_groups if group.name == name), None)
 
     @property
     def classes(self) -> tuple[ClassRecord, ...]:

@@ -158,6 +158,7 @@ def test_migrating_every_family_keeps_the_suite_green_and_rolls_back(
     capsys.readouterr()
     main(["scan", str(root), "--json", "--no-cache"])
     scan = json.loads(capsys.readouterr().out)
+    scan["families"] = [f for f in scan["families"] if f["kind"] == "duplicate"]
     bases = {
         (family["name"], variant["id"]): variant["api"]["bases"]
         for family in scan["families"]

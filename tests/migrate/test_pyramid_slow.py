@@ -80,14 +80,16 @@ def test_pyramid_suite_passes_after_migrating_its_test_helpers(tmp_path: Path) -
     code, scan = declone("scan", str(root), "--no-progress")
     assert code == 0
     families = [
-        f for f in scan["families"] if any(m["path"].startswith("tests/") for m in f["members"])
+        f
+        for f in scan["families"]
+        if f["kind"] == "duplicate" and any(m["path"].startswith("tests/") for m in f["members"])
     ]
     runs: list[str] = []
     migrated_files: set[str] = set()
     for number, family in enumerate(families):
         code, document = declone(
             "migrate",
-            family["name"],
+            family["id"],
             "--root",
             str(root),
             "--extract-to",

@@ -20,7 +20,7 @@ from declone.model import (
     frozen_instance,
     frozen_replace,
 )
-from declone.scan import classes, commented, normalise, parsing
+from declone.scan import classes, normalise, parsing
 from declone.scan.commented import find_commented_classes
 from declone.scan.parsing import extract_file, extract_source
 from declone.scan.source import decode_source
@@ -707,42 +707,6 @@ byte_pieces = st.sampled_from(
 def test_decoding_fast_path_agrees_with_tokenize(pieces: list[bytes]) -> None:
     data = b"".join(pieces)
     assert decode_source(data) == _reference_decode(data)
-
-
-def _reference_commented(text: str) -> list[tuple[str, int, int]]:
-    """Commented-out classes found line by line, with no search ahead of it."""
-    lines = text.splitlines()
-    found, index = [], 0
-    while index < len(lines):
-        match = commented._COMMENTED_CLASS.match(lines[index])
-        if match is None:
-            index += 1
-            continue
-        end = index + 1
-        while end < len(lines) and lines[end].lstrip().startswith("#"):
-            end += 1
-        parsed_end = commented._parseable_prefix(
-            [commented._uncomment(x) for x in lines[index:end]]
-        )
-        if parsed_end:
-            found.append((match.group("name"), index + 1, index + parsed_end))
-            index += parsed_end
-        else:
-            index += 1
-    return found
-
-
-comment_pieces = st.sampled_from(
-    ["#", " ", "\t", "class", " A", "Bé", ":", "\n", "\f", " pass", "x = 1"]
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(comment_pieces, max_size=14))
-def test_commented_class_search_agrees_with_line_by_line(pieces: list[str]) -> None:
-    text = "".join(pieces)
-    found = [(c.name, c.lineno, c.end_lineno) for c in find_commented_classes("t.py", text)]
-    assert found == _reference_commented(text)
 
 
 def test_records_made_without_their_init_are_whole_and_equal_to_ones_made_with_it() -> None:

@@ -51,7 +51,7 @@ def git(root: Path, *args: str) -> None:
 def test_scan_finds_a_family_and_reports_json(write_tree, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     write_tree({"tests/test_a.py": HELPER, "tests/test_b.py": HELPER, "tests/test_c.py": HELPER})
     document = scan_json(capsys, str(tmp_path))
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["summary"]["families"] == 1
     assert document["summary"]["warning_sources"] == 3
     family = document["families"][0]

@@ -288,7 +288,7 @@ def _scan_copies(root: Path, execute: Callable[[Sequence[str]], int]) -> int:
     return sum(
         1
         for family in document["families"]
-        if names.intersection(family["names"])
+        if family["kind"] == "duplicate" and names.intersection(family["names"])
         for member in family["members"]
         if not member["path"].startswith("tests/support/")
     )

@@ -44,19 +44,43 @@ def run(args: argparse.Namespace) -> int:
             settings, args.paths, on_total=bar.set_total, on_progress=bar.advance
         )
     warn_if_uncached(stats)
-    if args.family is not None and index.family(args.family) is None:
+    if (
+        args.family is not None
+        and index.family(args.family) is None
+        and index.name_group(args.family) is None
+    ):
         raise DecloneError(
             f"no family named {args.family!r}; `declone scan` lists the families", ExitCode.USAGE
         )
-    if args.json:
-        from declone.scan import index_to_json
+    from declone.scan import find_occurrences
 
-        output.emit_json(index_to_json(index, stats, family=args.family))
+    occurrences = (
+        find_occurrences(settings, args.family.partition("@")[0])
+        if args.family is not None
+        else None
+    )
+    if args.json:
+        from declone.scan import index_to_json, occurrences_to_json
+
+        shown = index_to_json(index, stats, family=args.family)
+        if occurrences is not None:
+            shown["occurrences"] = occurrences_to_json(occurrences)
+        output.emit_json(shown)
         return int(ExitCode.OK)
     from declone.cli import scan_view  # rich, which a JSON reader does not need
 
-    if args.family is not None:
+    if args.family is not None and index.family(args.family) is not None:
         scan_view.print_family(index, args.family)
+        group = index.name_group(args.family)
+        if group is not None:
+            output.stdout().print()
+            scan_view.print_name_group(group)
+    elif args.family is not None:
+        group = index.name_group(args.family)
+        assert group is not None
+        scan_view.print_name_group(group)
+    if occurrences is not None:
+        scan_view.print_occurrences(occurrences, show_all=args.all)
     else:
         scan_view.print_summary(index, stats, show_all=args.all)
     return int(ExitCode.OK)

@@ -9,10 +9,16 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from declone.cli import output
-from declone.model import Compatibility, Family, ScanIndex
-from declone.scan import ScanStats
+from declone.model import Compatibility, Family, NameGroup, NameGroupKind, ScanIndex
+from declone.scan import OccurrenceKind, Occurrences, ScanStats
 
-__all__ = ["family_table", "print_family", "print_summary"]
+__all__ = [
+    "family_table",
+    "print_family",
+    "print_name_group",
+    "print_occurrences",
+    "print_summary",
+]
 
 _TOP = 25
 
@@ -26,19 +32,20 @@ def family_table(
     table.add_column("copies", justify="right")
     table.add_column("files", justify="right")
     table.add_column("variants", justify="right")
-    table.add_column("lines", justify="right")
+    table.add_column("removable", justify="right")
     table.add_column("warnings", justify="right")
     table.add_column("same/sub/div")
     table.add_column("also named")
+    shared = {name for name, count in Counter(f.name for f in families).items() if count > 1}
     for rank, family in enumerate(families, 1):
         verdicts = Counter(v.compatibility for v in family.verdicts)
         table.add_row(
             str(rank),
-            escape(family.name),
+            escape(family.id if family.name in shared else family.name),
             str(len(family.copies)),
             str(len(family.files)),
             str(len(family.variants)),
-            str(family.duplicated_lines),
+            str(family.removable_lines),
             str(family.warning_count) if family.warning_count else "",
             " / ".join(
                 str(verdicts[c])
@@ -60,10 +67,14 @@ def print_summary(index: ScanIndex, stats: ScanStats, *, show_all: bool) -> None
         console.print("No duplicated class families.")
     copies = sum(len(f.copies) for f in index.families)
     lines = sum(f.duplicated_lines for f in index.families)
+    removable = sum(f.removable_lines for f in index.families)
     console.print(
-        f"\n{len(index.families)} families, {copies} live copies, {lines} duplicated lines; "
+        f"\n{len(index.families)} families, {copies} live copies, {lines} duplicated lines, "
+        f"{removable} removable by consolidation; "
         f"{len(index.warning_sources)} helpers make pytest warn (PytestCollectionWarning)."
     )
+    _print_groups(index, NameGroupKind.SAME_NAME, show_all=show_all)
+    _print_groups(index, NameGroupKind.NESTED, show_all=show_all)
     _print_list(
         "Test classes pytest cannot collect (their tests never run)",
         [f"{c.location}  {c.qualname}" for c in index.uncollectable_tests],
@@ -83,11 +94,46 @@ def print_summary(index: ScanIndex, stats: ScanStats, *, show_all: bool) -> None
     )
 
 
-def _print_list(title: str, rows: list[str]) -> None:
+_GROUP_TITLES = {
+    NameGroupKind.SAME_NAME: "Same name, different classes (not duplication)",
+    NameGroupKind.NESTED: "Classes nested in classes (an import cannot replace them)",
+}
+
+
+def _print_groups(index: ScanIndex, kind: NameGroupKind, *, show_all: bool) -> None:
+    groups = sorted(
+        (g for g in index.name_groups if g.kind is kind), key=lambda g: (-len(g.copies), g.name)
+    )
+    shown = groups if show_all else groups[:_TOP]
+    rows = [
+        f"{g.name}: {len(g.copies)} classes in {len(g.files)} files, "
+        f"{g.distinct_bodies} bodies"
+        + (f"; {g.in_families} more in families" if g.in_families else "")
+        for g in shown
+    ]
+    if len(shown) < len(groups):
+        rows.append(f"… {len(groups) - len(shown)} more names (--all lists them)")
+    _print_list(f"{_GROUP_TITLES[kind]}", rows, count=len(groups))
+
+
+def print_name_group(group: NameGroup) -> None:
+    """A name that is not a family: where each of its classes is."""
+    console = output.stdout()
+    console.print(
+        f"[bold]{escape(group.name)}[/]: {_GROUP_TITLES[group.kind].lower()}; "
+        f"{len(group.copies)} classes in {len(group.files)} files, {group.distinct_bodies} bodies"
+        + (f", {group.in_families} more in duplicate families" if group.in_families else "")
+    )
+    for copy in group.copies:
+        where = copy.location + (" (in a function)" if copy.in_function else "")
+        console.print(f"  {escape(where)}  {escape(copy.qualname)}  body {copy.shape[:8]}")
+
+
+def _print_list(title: str, rows: list[str], *, count: int | None = None) -> None:
     if not rows:
         return
     console = output.stdout()
-    console.print(f"\n[bold]{escape(title)}[/] ({len(rows)})")
+    console.print(f"\n[bold]{escape(title)}[/] ({len(rows) if count is None else count})")
     for row in rows:
         console.print(f"  {escape(row)}")
 
@@ -133,3 +179,47 @@ def print_family(index: ScanIndex, name: str) -> None:
             where, escape(copy.qualname), verdict.compatibility.value, escape(verdict.reason)
         )
     console.print(table)
+
+
+_OCCURRENCE_LABELS = {
+    OccurrenceKind.LIVE_COPY: "live copies (helpers at module level)",
+    OccurrenceKind.TEST_CLASS: "test classes pytest collects",
+    OccurrenceKind.UNCOLLECTABLE_TEST: "test classes pytest cannot collect",
+    OccurrenceKind.NESTED: "nested in a class",
+    OccurrenceKind.IN_FUNCTION: "defined in a function",
+    OccurrenceKind.COMMENTED: "commented out",
+    OccurrenceKind.BACKUP: "in a backup file or folder",
+    OccurrenceKind.IN_STRING: "in a string",
+    OccurrenceKind.UNPARSED: "in a file that does not parse",
+    OccurrenceKind.OTHER: "other text (a comment, a string's first line)",
+}
+_SHOWN_PER_KIND = 3
+
+
+def print_occurrences(occurrences: Occurrences, *, show_all: bool) -> None:
+    """Every line that says ``class NAME``, by bucket, and the grep that counts them too."""
+    console = output.stdout()
+    name = occurrences.name
+    console.print(
+        f"\n[bold]`class {escape(name)}` on {occurrences.total} "
+        f"line{'' if occurrences.total == 1 else 's'}[/] of the {occurrences.files} files "
+        "this scan reads; over the same files (no virtualenv, nothing .gitignore or "
+        "[tool.declone] exclude leaves out) "
+        f"grep -rnw --include='*.py' --include='*.py.*' 'class {escape(name)}' . "
+        "counts the same:"
+    )
+    by_kind = occurrences.by_kind()
+    width = max((len(_OCCURRENCE_LABELS[kind]) for kind in by_kind), default=0)
+    for kind, count in by_kind.items():
+        console.print(f"  {_OCCURRENCE_LABELS[kind]:<{width}}  {count:>6}")
+        items = [item for item in occurrences.items if item.kind is kind]
+        for item in items if show_all else items[:_SHOWN_PER_KIND]:
+            console.print(f"      {escape(item.path)}:{item.lineno}")
+        if not show_all and len(items) > _SHOWN_PER_KIND:
+            console.print(f"      … {len(items) - _SHOWN_PER_KIND} more (--all lists them)")
+    if occurrences.longer_names:
+        lines = occurrences.longer_names
+        console.print(
+            f"  and {lines} line{'' if lines == 1 else 's'} naming a longer class "
+            f"(`class {escape(name)}…`), which a grep without -w counts too"
+        )

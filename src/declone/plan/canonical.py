@@ -33,7 +33,7 @@ from declone.plan.importability import (
 )
 from declone.plan.planner import Canonical, CanonicalOrigin, describe_canonical
 from declone.registry import parse_canonical, read_registry
-from declone.scan import decode_source
+from declone.scan import decode_source, is_backup_name
 
 __all__ = [
     "CanonicalChoice",
@@ -102,6 +102,7 @@ def resolve_canonical(
     module, name = parsed
     path = _find_in_repo(module, index, context)
     if path is not None:
+        _refuse_backup(settings, path, f"canonical {choice.reference}")
         canonical = _describe_file(
             settings.root, path, module, name, CanonicalOrigin.EXISTING, family
         )
@@ -216,6 +217,7 @@ def _extracted(
 ) -> ResolvedCanonical:
     assert choice.extract_to is not None
     path = _relative_to_root(settings.root, choice.extract_to)
+    _refuse_backup(settings, path, f"--extract-to {path}")
     with_file = dataclasses.replace(context, files=context.files | {path})
     module = _best_module_name(with_file, path, family.files if family else ())
     if not all(part.isidentifier() for part in module.split(".")):
@@ -224,8 +226,9 @@ def _extracted(
             ExitCode.USAGE,
         )
     if family is None:
-        name = choice.name
-        if name is None or not (settings.root / path).is_file():
+        # A finished migration: the module it wrote defines the class, and no copy is left.
+        name = choice.name or family_name.partition("@")[0]
+        if not (settings.root / path).is_file():
             raise DecloneError(
                 f"no family named {family_name!r}; `declone scan` lists the families",
                 ExitCode.USAGE,
@@ -268,6 +271,16 @@ def _extracted(
     assert described is not None
     canonical = dataclasses.replace(described, same_origin=True, source_copy=copy)
     return ResolvedCanonical(canonical, extracted, True)
+
+
+def _refuse_backup(settings: Settings, path: str, what: str) -> None:
+    """A canonical is live code: never a module that scans keep apart as a backup copy."""
+    if is_backup_name(path, settings.backup):
+        raise DecloneError(
+            f"{what}: {path} is a backup copy (below a backup folder or matched by "
+            "[tool.declone] backup), which scans leave out; choose a module outside it",
+            ExitCode.USAGE,
+        )
 
 
 def _best_module_name(context: ImportContext, path: str, targets: tuple[str, ...]) -> str:

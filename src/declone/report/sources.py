@@ -285,7 +285,9 @@ def _python_blobs(settings: Settings, commit: str) -> list[tuple[str, str]] | No
         fields = meta.split()
         if len(fields) != 3 or fields[1] != "blob" or fields[0] == "120000":
             continue  # submodules, symlinks
-        if not (is_backup_name(path) or include.match_file(path)) or exclude.match_file(path):
+        if not (
+            is_backup_name(path, settings.backup) or include.match_file(path)
+        ) or exclude.match_file(path):
             continue
         blobs.append((path, fields[2]))
     return sorted(blobs)
@@ -327,7 +329,10 @@ def copies_at_commits(settings: Settings, commits: Iterable[str]) -> dict[str, i
         for path, blob in blobs:
             if (path, blob) not in records and blob in contents:
                 records[(path, blob)] = extract_file(
-                    path, contents[blob], settings.pytest, is_backup=is_backup_name(path)
+                    path,
+                    contents[blob],
+                    settings.pytest,
+                    is_backup=is_backup_name(path, settings.backup),
                 )
         tree = [records[key] for key in blobs if key in records]
         counts[commit] = summary_of(build_index(settings, tree))["live_copies"]

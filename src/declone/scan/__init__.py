@@ -3,18 +3,22 @@
 ``files`` lists what to read; ``source`` decodes it as Python does; ``parsing`` turns one file
 into a ``FileRecord`` (``classes`` collects its classes, ``normalise`` writes their canonical
 text, ``partialparse`` skips copies already read, ``cstfallback`` reads newer grammar,
-``commented`` finds commented-out copies); ``families`` links classes into families; ``cache``
-keeps it all on disk between runs; ``scanner`` runs the whole scan; ``document`` is its JSON.
+``commented`` finds commented-out copies, ``strings`` classes written in strings);
+``families`` links classes into families (``scopes`` says where each may be consolidated);
+``cache`` keeps it all on disk between runs; ``scanner`` runs the whole scan; ``document`` is
+its JSON; ``occurrences`` reconciles ``grep 'class NAME'`` with what the scan found.
 """
 
-from declone.scan.document import index_to_json, summary_of, with_stats
+from declone.scan.document import index_to_json, occurrences_to_json, summary_of, with_stats
 from declone.scan.families import jaccard
 from declone.scan.files import FileListing, is_backup_name, list_source_files
 from declone.scan.normalise import is_docstring, sets_test_false
+from declone.scan.occurrences import Occurrence, OccurrenceKind, Occurrences
 from declone.scan.parsing import extract_file
 from declone.scan.scanner import (
     ScanStats,
     build_index,
+    find_occurrences,
     scan_focused,
     scan_overview,
     scan_overview_document,
@@ -24,16 +28,21 @@ from declone.scan.source import decode_source, digest_of
 
 __all__ = [
     "FileListing",
+    "Occurrence",
+    "OccurrenceKind",
+    "Occurrences",
     "ScanStats",
     "build_index",
     "decode_source",
     "digest_of",
     "extract_file",
+    "find_occurrences",
     "index_to_json",
     "is_backup_name",
     "is_docstring",
     "jaccard",
     "list_source_files",
+    "occurrences_to_json",
     "scan_focused",
     "scan_overview",
     "scan_overview_document",

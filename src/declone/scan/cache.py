@@ -28,7 +28,7 @@ import pickle
 import queue
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from declone.scan.families import SimilarPairs, Summary, summaries_of
 
 __all__ = ["CachedStat", "FileBlobs", "ScanCache", "default_cache_dir", "encode_file"]
 
-_FORMAT = 9
+_FORMAT = 11
 _RACY_NS = 2_000_000_000
 _BATCH = 500
 
@@ -141,16 +141,25 @@ class ScanCache:
 
     @classmethod
     def open(
-        cls, cache_dir: Path, root: Path, pytest: PytestConfig, max_file_size: int
+        cls,
+        cache_dir: Path,
+        root: Path,
+        pytest: PytestConfig,
+        max_file_size: int,
+        backup: Sequence[str] = (),
     ) -> ScanCache:
         """The cache of ``root``, made if missing; a disabled cache where none can be had (a
         read-only folder): an unusable cache only costs speed.
+
+        Every row keeps its file's ``is_backup``, which the ``[tool.declone] backup`` globs
+        decide: like pytest's options, they are part of the database's key, so that other
+        globs never get rows made under the old ones.
 
         A file under the cache's name that is not a database, or a damaged one (the machine
         went down mid-write, a stray file), is replaced by an empty cache rather than given
         up on for good.
         """
-        key = repr((_FORMAT, __version__, str(root), pytest, max_file_size))
+        key = repr((_FORMAT, __version__, str(root), pytest, max_file_size, tuple(backup)))
         database = cache_dir / f"scan-{hashlib.sha256(key.encode()).hexdigest()[:20]}.sqlite"
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,11 @@ def extract_classes(
     """The file's classes, or ``None`` when LibCST cannot parse it either."""
     try:
         module = cst.parse_module(text)
-    except (cst.ParserSyntaxError, RecursionError):
+    except Exception:
+        # Not only ParserSyntaxError: on grammar it does not know, LibCST's parser can fail
+        # anywhere, e.g. CSTLogicError on concatenated t-strings (``t"a" t"b"``, Python 3.14),
+        # TypeError from a node's validation, RecursionError on deep nesting. Every failure
+        # means the same here: the caller reports the error ``ast`` found.
         return None
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)

@@ -1,7 +1,9 @@
 """The JSON document of ``declone scan --json`` (schema in ``schemas/scan.schema.json``).
 
 Pure: index in, plain data out. Field names are part of the versioned schema: renaming one
-means bumping ``SCHEMA_VERSION``.
+means bumping ``SCAN_SCHEMA_VERSION``. Version 2: ``families[]`` holds duplicate families
+(``"kind": "duplicate"``, with ``id`` and ``removable_lines``) and then the names that are
+not families (``"kind": "same-name"`` or ``"nested"``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from typing import Any
 
 from declone import __version__, jsontext
 from declone.model import (
-    SCHEMA_VERSION,
     ClassKind,
     ClassRecord,
     CommentedCopy,
@@ -18,16 +19,21 @@ from declone.model import (
     CopyVerdict,
     Family,
     FileProblem,
+    NameGroup,
     ScanIndex,
     Variant,
     VariantDiff,
 )
+from declone.scan.occurrences import Occurrences
 
 __all__ = [
+    "SCAN_SCHEMA_VERSION",
     "class_to_json",
     "document_text",
     "family_to_json",
     "index_to_json",
+    "name_group_to_json",
+    "occurrences_to_json",
     "summary_of",
     "with_stats",
 ]
@@ -38,6 +44,9 @@ __all__ = [
 _KIND = {kind: kind.value for kind in ClassKind}
 _COMPATIBILITY = {c: c.value for c in Compatibility}
 
+#: The scan document's own version (the other commands' documents have theirs).
+SCAN_SCHEMA_VERSION = 2
+
 
 def summary_of(index: ScanIndex) -> dict[str, int]:
     return {
@@ -46,6 +55,9 @@ def summary_of(index: ScanIndex) -> dict[str, int]:
         "families": len(index.families),
         "live_copies": sum(len(f.copies) for f in index.families),
         "duplicated_lines": sum(f.duplicated_lines for f in index.families),
+        "removable_lines": sum(f.removable_lines for f in index.families),
+        "same_name_groups": sum(1 for g in index.name_groups if g.kind == "same-name"),
+        "nested_groups": sum(1 for g in index.name_groups if g.kind == "nested"),
         "warning_sources": len(index.warning_sources),
         "uncollectable_tests": len(index.uncollectable_tests),
         "commented_copies": len(index.commented),
@@ -58,17 +70,23 @@ def index_to_json(
     index: ScanIndex, stats: Any = None, *, family: str | None = None
 ) -> dict[str, Any]:
     families = index.families
+    groups = index.name_groups
     if family is not None:
         chosen = index.family(family)
         families = (chosen,) if chosen is not None else ()
+        group = index.name_group(family) if "@" not in family else None
+        groups = (group,) if group is not None else ()
     document: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": SCAN_SCHEMA_VERSION,
         "tool": "declone",
         "version": __version__,
         "command": "scan",
         "root": index.root,
         "summary": summary_of(index),
-        "families": [family_to_json(f) for f in families],
+        "families": [
+            *(family_to_json(f) for f in families),
+            *(name_group_to_json(g) for g in groups),
+        ],
         "warning_sources": [_location(c) for c in index.warning_sources],
         "uncollectable_tests": [_location(c) for c in index.uncollectable_tests],
         "commented_copies": [_commented(c) for c in index.commented],
@@ -102,17 +120,60 @@ def _stats(stats: Any) -> dict[str, Any]:
 def family_to_json(family: Family) -> dict[str, Any]:
     variant_of = {v.shape: v.id for v in family.variants}
     return {
+        "kind": "duplicate",
+        "id": family.id,
         "name": family.name,
         "names": list(family.names),
         "copies": len(family.copies),
         "files": len(family.files),
         "duplicated_lines": family.duplicated_lines,
+        "removable_lines": family.removable_lines,
+        "scopes": list(family.scopes),
         "warnings": family.warning_count,
         "matched_by": list(family.matched_by),
         "dominant_variant": family.dominant.id,
         "variants": [_variant(v) for v in family.variants],
         # One verdict per copy, in the order of ``copies``.
         "members": [_verdict_member(verdict, variant_of) for verdict in family.verdicts],
+    }
+
+
+def name_group_to_json(group: NameGroup) -> dict[str, Any]:
+    """A name that is not a family: where each of its classes is, and how many bodies."""
+    return {
+        "kind": group.kind.value,
+        "name": group.name,
+        "copies": len(group.copies),
+        "files": len(group.files),
+        "distinct_bodies": group.distinct_bodies,
+        "in_families": group.in_families,
+        "members": [
+            {
+                "qualname": c.qualname,
+                "path": c.path,
+                "line": c.lineno,
+                "end_line": c.end_lineno,
+                "col": c.col + 1,
+                "in_function": c.in_function,
+                "shape": c.shape,
+            }
+            for c in group.copies
+        ],
+    }
+
+
+def occurrences_to_json(occurrences: Occurrences) -> dict[str, Any]:
+    """``scan --family NAME``'s reconciliation of the lines that say ``class NAME``."""
+    return {
+        "name": occurrences.name,
+        "total": occurrences.total,
+        "files": occurrences.files,
+        "by_kind": {kind.value: count for kind, count in occurrences.by_kind().items()},
+        "longer_names": occurrences.longer_names,
+        "items": [
+            {"path": item.path, "line": item.lineno, "kind": item.kind.value}
+            for item in occurrences.items
+        ],
     }
 
 

@@ -1,10 +1,23 @@
 """Group class records into families of copies, with variants and per-copy verdicts.
 
-Pure functions over ``ClassRecord`` values. Three links join two helpers into a family:
-the same name in ``min_copies`` or more files, the same structural shape (a clone under
-another name), or near-clone similarity of their normalised statements. The last two only
-apply to classes of at least ``min_lines`` statements, so that trivial bodies (``pass``, a
-docstring, a few constants) never glue unrelated classes together.
+Pure functions over ``ClassRecord`` values (or their compact ``Summary``). A family is
+centred: its centre is the body copied most often, and every member is within reach of the
+centre itself, never only through a third class (single linkage would chain A~B~C into one
+family where A and C have nothing in common). A member is
+
+* a copy of the centre's body, under any name (the same ``shape``: a structural clone);
+* a near-clone of the centre: their normalised statements at least ``similarity`` alike
+  (multiset Jaccard); or
+* a class of one of the centre's names that, to ``similarity``, holds the centre's
+  statements or has its own among them (a copy that gained, lost or changed a method).
+
+Structure and similarity only apply to classes of at least ``min_lines`` statements, so that
+trivial bodies (``pass``, a docstring, a few constants) never glue unrelated classes
+together; a trivial body makes a family only with copies of itself under the same name.
+Centres are taken in order, the most copied first. A shared name alone joins nothing: a name
+reused in ``min_copies`` files whose classes are not copies is a ``NameGroup`` of its own
+("same name, different classes"), and so are classes nested in a class (an inner ``Meta``),
+which an import cannot replace.
 """
 
 from __future__ import annotations
@@ -12,7 +25,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -21,10 +34,13 @@ from typing import NamedTuple, Protocol
 from declone.model import (
     ClassKind,
     ClassRecord,
+    ClassRef,
     Compatibility,
     CopyVerdict,
     Family,
     FileRecord,
+    NameGroup,
+    NameGroupKind,
     Variant,
     VariantDiff,
     split_statements,
@@ -44,6 +60,7 @@ __all__ = [
     "jaccard",
     "link_classes",
     "rank",
+    "settle_families",
     "summaries_of",
 ]
 
@@ -95,6 +112,14 @@ class _Linkable(Protocol):
     def statement_hashes(self) -> tuple[str, ...]: ...
     @property
     def statement_count(self) -> int: ...
+    @property
+    def qualname(self) -> str: ...
+    @property
+    def in_function(self) -> bool: ...
+    @property
+    def end_lineno(self) -> int: ...
+    @property
+    def col(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -136,22 +161,6 @@ def summaries_of(record: FileRecord) -> tuple[Summary, ...]:
     )
 
 
-class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, item: int) -> int:
-        while self.parent[item] != item:
-            self.parent[item] = self.parent[self.parent[item]]
-            item = self.parent[item]
-        return item
-
-    def union(self, first: int, second: int) -> None:
-        a, b = self.find(first), self.find(second)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
-
-
 def jaccard(first: Sequence[str], second: Sequence[str]) -> float:
     """Multiset Jaccard similarity of two statement-hash lists."""
     if not first and not second:
@@ -161,62 +170,210 @@ def jaccard(first: Sequence[str], second: Sequence[str]) -> float:
     return shared / (len(first) + len(second) - shared)
 
 
+#: Up to this many bodies under one name, each is compared with every centre of the name.
+_FEW_BODIES = 64
+
+
+def is_nested_in_class(qualname: str) -> bool:
+    """``Outer.Inner`` (or ``f.<locals>.Outer.Inner``): a class in a class body."""
+    scope, dot, _ = qualname.rpartition(".")
+    return bool(dot) and not scope.endswith("<locals>")
+
+
+def _overlap(statements: Sequence[str], centre: Counter[str]) -> float:
+    """How much one of two bodies is inside the other: the larger of the share of
+    ``statements`` the centre has and the share of the centre's that ``statements`` has."""
+    if not statements or not centre:
+        return 0.0
+    shared = sum((Counter(statements) & centre).values())
+    return shared / min(len(statements), centre.total())
+
+
 @dataclass(frozen=True)
 class Linking:
     """Classes grouped into families, before the families are built."""
 
+    #: Each family's members: indices into the linked items, in order.
     components: tuple[tuple[int, ...], ...]
+    #: How each family was formed, under its first member's index.
     reasons: dict[int, set[str]]
     similar: SimilarPairs
+    #: Classes nested in a class: in no family, whatever their bodies.
+    nested: frozenset[int] = frozenset()
 
 
 def link_classes(
     items: Sequence[_Linkable], options: FamilyOptions, known: SimilarPairs | None = None
 ) -> Linking:
-    """Join classes by name, shape and near-clone similarity; components of 2+ are families."""
-    links = _UnionFind(len(items))
-    # Reasons are kept on one member per linked group; a family's reasons are its members'.
-    reasons: dict[int, set[str]] = defaultdict(set)
-
-    by_name: dict[str, list[int]] = defaultdict(list)
-    for index, item in enumerate(items):
-        by_name[item.name].append(index)
-    for members in by_name.values():
-        # (Most names are defined once: the size rules them out without a set of paths.)
-        if (
-            len(members) >= options.min_copies
-            and len({items[i].path for i in members}) >= options.min_copies
-        ):
-            # Every index is in exactly one name group: pointing the group at its first
-            # member is a valid union-find state, at a fraction of the cost of unions.
-            for index in members:
-                links.parent[index] = members[0]
-            reasons[members[0]].add("name")
-
+    """Centred families (see the module's docstring), then the names left over."""
+    nested = {i for i, item in enumerate(items) if is_nested_in_class(item.qualname)}
+    # A node is a body copied as it is: non-trivial bodies under any name, trivial ones
+    # under one name each.
+    nodes: dict[tuple[str, str], list[int]] = defaultdict(list)
     by_shape: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
+        if index in nested:
+            continue
         if item.statement_count >= options.min_lines:
+            nodes[(item.shape, "")].append(index)
             by_shape[item.shape].append(index)
-    for members in by_shape.values():
-        if len(members) >= 2 and len({items[i].name for i in members}) > 1:
-            roots = {links.find(index) for index in members}
-            for root in roots:
-                links.union(members[0], root)
-            reasons[members[0]].add("structure")
-
+        else:
+            nodes[(item.shape, item.name)].append(index)
     similar = _similar_shapes(items, by_shape, options.similarity, known)
-    for first_shape, second_shape in sorted(similar.pairs):
-        first, second = by_shape[first_shape][0], by_shape[second_shape][0]
-        if links.find(first) != links.find(second):  # the pair joined two groups
-            reasons[first].add("similarity")
-            reasons[second].add("similarity")
-            links.union(first, second)
+    neighbours: dict[str, list[str]] = defaultdict(list)
+    for first, second in similar.pairs:
+        neighbours[first].append(second)
+        neighbours[second].append(first)
+    shapes_by_name: dict[str, set[str]] = defaultdict(set)
+    for shape, members in by_shape.items():
+        for index in members:
+            shapes_by_name[items[index].name].add(shape)
 
-    grouped: dict[int, list[int]] = defaultdict(list)
-    for index in range(len(items)):
-        grouped[links.find(index)].append(index)
-    components = tuple(tuple(m) for m in grouped.values() if len(m) >= 2)
-    return Linking(components, reasons, similar)
+    def order(key: tuple[str, str]) -> tuple[int, int, tuple[str, str]]:
+        members = nodes[key]
+        return -len(members), -items[members[0]].statement_count, key
+
+    taken: set[tuple[str, str]] = set()
+    components: list[tuple[int, ...]] = []
+    reasons: dict[int, set[str]] = {}
+    for key in sorted(nodes, key=order):
+        if key in taken:
+            continue
+        taken.add(key)
+        centre, why = list(nodes[key]), set()
+        members = list(centre)
+        shape, trivial_name = key
+        if not trivial_name:
+            for other in sorted(neighbours.get(shape, ())):
+                if (other, "") not in taken:
+                    taken.add((other, ""))
+                    members.extend(by_shape[other])
+                    why.add("similarity")
+            statements = Counter(items[centre[0]].statement_hashes)
+            for name in sorted({items[i].name for i in centre}):
+                # Bodies of one name are compared with every centre of that name, unless the
+                # name has hundreds of bodies (a convention: ``ActionModule``): then only a
+                # body copied at least twice attracts the others.
+                if len(centre) >= 2 or len(shapes_by_name[name]) <= _FEW_BODIES:
+                    for other in sorted(shapes_by_name[name]):
+                        if (other, "") in taken:
+                            continue
+                        theirs = items[by_shape[other][0]].statement_hashes
+                        if _overlap(theirs, statements) >= options.similarity:
+                            taken.add((other, ""))
+                            members.extend(by_shape[other])
+                            why.add("name")
+        names = [items[i].name for i in members]
+        if len(members) < 2:
+            continue
+        if len(set(names)) == 1 and len({items[i].path for i in members}) < options.min_copies:
+            continue
+        if len(set(names)) < len(names):
+            why.add("name")
+        if len({items[i].name for i in centre}) > 1:
+            why.add("structure")
+        components.append(tuple(sorted(members)))
+        reasons[min(members)] = why
+    return Linking(tuple(components), reasons, similar, frozenset(nested))
+
+
+#: Builds the family of some linked items, given how they were linked.
+FamilyBuilder = Callable[[Sequence[int], set[str]], Family]
+
+
+def settle_families(
+    items: Sequence[_Linkable],
+    linking: Linking,
+    build: FamilyBuilder,
+    options: FamilyOptions,
+    components: Iterable[Sequence[int]] | None = None,
+) -> tuple[tuple[Family, ...], tuple[NameGroup, ...]]:
+    """The families of ``linking`` (or of its ``components`` given), ranked, and the names
+    left over.
+
+    A family is duplication when it has a dominant body: at least half of its copies are
+    identical to the dominant variant or a subset of it (the rest drifted: a subclass keeps
+    what each changed). Otherwise its bodies only look alike (generated code, a framework's
+    template, a name reused by habit): its identical and subset copies stay a family if
+    there are two, the rest are left to their names' groups.
+    """
+    families: list[Family] = []
+    in_family: set[int] = set()
+    for members in linking.components if components is None else components:
+        why = set().union(*(linking.reasons.get(i, ()) for i in members))
+        family = build(members, why)
+        kept = [
+            i
+            for i, verdict in zip(members, family.verdicts, strict=True)
+            if verdict.compatibility is not Compatibility.DIVERGENT
+        ]
+        if 2 * len(kept) < len(members):
+            names = {items[i].name for i in kept}
+            files = {items[i].path for i in kept}
+            if len(kept) < 2 or (len(names) == 1 and len(files) < options.min_copies):
+                continue
+            family = build(kept, why)
+            members = kept
+        families.append(family)
+        in_family.update(members)
+    groups = _name_groups(items, in_family, linking.nested, options)
+    return rank(families), groups
+
+
+def _inherited_lines(copy: ClassRecord, dominant: ClassRecord) -> int:
+    """The lines of ``copy`` that a subclass of ``dominant`` would inherit: its methods that
+    ``dominant`` defines the same way. None when the subclass would override half of its
+    members or more (then it is another class, not a copy that drifted): a method the
+    dominant variant lacks or defines otherwise, or a class attribute it lacks, overrides."""
+    if not copy.methods:
+        return 0
+    theirs = {method.name: method.body_hash for method in dominant.methods}
+    methods = sorted(copy.methods, key=lambda method: method.lineno)
+    ends = [method.lineno for method in methods[1:]] + [copy.end_lineno + 1]
+    inherited = lines = 0
+    overridden = sum(1 for a in copy.class_attributes if a not in dominant.class_attributes)
+    for method, end in zip(methods, ends, strict=True):
+        if theirs.get(method.name) == method.body_hash:
+            inherited += 1
+            lines += end - method.lineno
+        else:
+            overridden += 1
+    if not inherited or 2 * overridden >= inherited + overridden:
+        return 0
+    return lines
+
+
+def _name_groups(
+    items: Sequence[_Linkable],
+    in_family: set[int],
+    nested: frozenset[int],
+    options: FamilyOptions,
+) -> tuple[NameGroup, ...]:
+    """Names defined in ``min_copies`` files or more outside any family: by kind, then name."""
+    by_name: dict[str, list[int]] = defaultdict(list)
+    nested_by_name: dict[str, list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        (nested_by_name if index in nested else by_name)[item.name].append(index)
+    groups = []
+    for kind, table in ((NameGroupKind.SAME_NAME, by_name), (NameGroupKind.NESTED, nested_by_name)):
+        for name in sorted(table):
+            left = [i for i in table[name] if i not in in_family]
+            if len(left) >= 2 and len({items[i].path for i in left}) >= options.min_copies:
+                refs = tuple(_reference(items[i]) for i in left)
+                groups.append(NameGroup(kind, name, refs, len(table[name]) - len(left)))
+    return tuple(groups)
+
+
+def _reference(item: _Linkable) -> ClassRef:
+    return ClassRef(
+        item.path,
+        item.lineno,
+        item.end_lineno,
+        item.col,
+        item.qualname,
+        item.shape,
+        item.in_function,
+    )
 
 
 def find_families(classes: Iterable[ClassRecord], options: FamilyOptions) -> tuple[Family, ...]:
@@ -224,22 +381,31 @@ def find_families(classes: Iterable[ClassRecord], options: FamilyOptions) -> tup
 
 
 def group_families(
-    classes: Iterable[ClassRecord], options: FamilyOptions, known: SimilarPairs | None = None
-) -> tuple[tuple[Family, ...], SimilarPairs]:
+    classes: Iterable[ClassRecord],
+    options: FamilyOptions,
+    known: SimilarPairs | None = None,
+    scopes: Mapping[str, str] | None = None,
+) -> tuple[tuple[Family, ...], tuple[NameGroup, ...], SimilarPairs]:
+    """The families of ``classes`` (ranked), the names left over, and the near-clone pairs;
+    ``scopes`` as for ``build_family``."""
     helpers = sorted((c for c in classes if is_live_helper(c)), key=lambda c: (c.path, c.lineno))
     linking = link_classes(helpers, options, known)
-    families = [
-        build_family(
-            [helpers[i] for i in members],
-            {r for i in members for r in linking.reasons.get(i, ())},
-        )
-        for members in linking.components
-    ]
-    return rank(families), linking.similar
+
+    def build(members: Sequence[int], why: set[str]) -> Family:
+        return build_family([helpers[i] for i in members], why, scopes=scopes)
+
+    families, groups = settle_families(helpers, linking, build, options)
+    return families, groups, linking.similar
 
 
 def rank(families: Iterable[Family]) -> tuple[Family, ...]:
-    return tuple(sorted(families, key=lambda f: (-len(f.copies), -f.duplicated_lines, f.name)))
+    """What consolidation removes first, then the most copies."""
+    return tuple(
+        sorted(
+            families,
+            key=lambda f: (-f.removable_lines, -len(f.copies), -f.duplicated_lines, f.name),
+        )
+    )
 
 
 def _similar_shapes(
@@ -389,10 +555,15 @@ def _prefix_length(size: int, threshold: float) -> int:
 
 
 def build_family(
-    copies: list[ClassRecord], matched_by: set[str], *, source_diffs: bool = True
+    copies: list[ClassRecord],
+    matched_by: set[str],
+    *,
+    source_diffs: bool = True,
+    scopes: Mapping[str, str] | None = None,
 ) -> Family:
     """A family from its copies; ``source_diffs=False`` leaves the variants' unified diffs out
-    (``check`` reads none of them)."""
+    (``check`` reads none of them). ``scopes`` gives each path's import scope (see
+    ``scopes.find_scopes``; one scope for all when not given)."""
     names = Counter(c.name for c in copies)
     ordered_names = tuple(sorted(names, key=lambda n: (-names[n], n)))
     by_shape: dict[str, list[ClassRecord]] = defaultdict(list)
@@ -425,6 +596,57 @@ def build_family(
         variants=variants,
         verdicts=verdicts,
         matched_by=tuple(sorted(matched_by)),
+        removable_lines=_removable_lines(dominant, verdicts, scopes or {}),
+        scopes=tuple(sorted({(scopes or {}).get(copy.path, "") for copy in copies})),
+    )
+
+
+#: Class decorators that leave a class as it is wherever it is defined: a copy under one of
+#: them can be replaced by an import. Any other decorator may register the class where it
+#: stands (a plugin registry, an ORM), so such a copy counts for nothing here.
+_INERT_DECORATORS = (
+    "dataclass",
+    "dataclasses.dataclass",
+    "pytest.mark.",
+    "functools.total_ordering",
+    "total_ordering",
+    "typing.final",
+    "final",
+)
+
+
+def _is_inert(decorator: str) -> bool:
+    name = decorator.split("(", 1)[0]
+    return any(name == d or (d.endswith(".") and name.startswith(d)) for d in _INERT_DECORATORS)
+
+
+def _removable_lines(
+    dominant: ClassRecord, verdicts: Sequence[CopyVerdict], scopes: Mapping[str, str]
+) -> int:
+    """Lines a migration to ``dominant`` would delete (``Family.removable_lines``).
+
+    An identical or subset copy goes whole. A divergent copy becomes a subclass that keeps
+    what it changes and removes what it would inherit (``_inherited_lines``). A family is
+    consolidated scope by scope (no scope imports from another): in each scope with two
+    replaceable copies or more, a canonical stays (or is written anew from the dominant
+    variant), so its lines are taken off once per scope; a scope with one copy keeps it.
+    """
+    removed: Counter[str] = Counter()
+    replaceable: Counter[str] = Counter()
+    for verdict in verdicts:
+        copy = verdict.copy
+        if copy.in_function or not all(_is_inert(d) for d in copy.decorators):
+            continue
+        scope = scopes.get(copy.path, "")
+        replaceable[scope] += 1
+        if verdict.compatibility is not Compatibility.DIVERGENT:
+            removed[scope] += copy.line_count
+        else:
+            removed[scope] += _inherited_lines(copy, dominant)
+    return sum(
+        max(0, removed[scope] - dominant.line_count)
+        for scope, count in replaceable.items()
+        if count >= 2
     )
 
 

@@ -4,10 +4,16 @@ Inside a git work tree the candidates are ``git ls-files --cached --others --exc
 (tracked plus untracked-not-ignored), so that ``.gitignore`` decides as it does for the team.
 ``[tool.declone] include/exclude`` globs (gitignore syntax) filter further. Symlinks are never
 followed out of the root: one that leads out, or nowhere, is reported and skipped.
+
+Backup copies are read but kept apart from live code: a backup-like file name (``x.py.bak``,
+``x.py~``), any ``.py`` file below a folder whose name marks backups (``backups/``,
+``old_backup/``, ``src.orig/``), and the ``.py`` files that ``[tool.declone] backup`` globs
+match.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -24,21 +30,55 @@ from declone.model import FileProblem
 
 __all__ = ["FileListing", "SourceFile", "is_backup_name", "list_source_files"]
 
-_BACKUP_SUFFIXES = (".bak", ".orig", ".backup", ".old", ".swp~")
+#: A backup-like name: a Python file's name followed by backup suffixes only, in any case.
+#: Anything else after ``.py`` (``.mako``, ``.j2``, ``.in``, ``.rst``, ``.txt``: templates
+#: and documents) is not Python source, and not a backup either.
+_BACKUP_NAME = re.compile(
+    r"""
+    .+\.py
+    (?:
+        [._-](?:bak|backup|orig|old|save|swp)(?:[-_]?\d[\d_-]*)?  # .bak .orig2 _old .bak-2024
+      | \.\d+                                                  # .1 .2: numbered copies
+      | \.~\d+~                                                # .~1~: cp --backup=numbered
+      | ~                                                      # x.py~, x.py.swp~: editors
+    )+
+    """,
+    re.IGNORECASE | re.VERBOSE | re.DOTALL,
+)
 
 
-def is_backup_name(name: str) -> bool:
-    """A backup-like copy of a Python file: ``x.py.bak``, ``x.py.orig``, ``x.py~``, ``x.bak``...
+def is_backup_name(name: str, backup: Sequence[str] = ()) -> bool:
+    """A backup copy, never live code: its classes are reported apart from live copies.
 
-    Such files are never live code; their classes are reported apart from live copies.
+    ``name`` is a path relative to the root, with ``/`` separators. It is a backup copy when
+    its base name is backup-like (``x.py.bak``, ``x.py.ORIG``, ``x.py~``, ``x.py.1``,
+    ``x.py.~2~``), or when it is a ``.py`` file below a backup folder (a folder whose name,
+    in any case, contains ``backup`` or ends in ``.bak`` or ``.orig``) or matched by one of
+    the ``backup`` globs (``[tool.declone] backup``: gitignore syntax, relative to the root).
     """
-    base = name.rsplit("/", 1)[-1]
-    if base.endswith(".py"):
-        return False
-    if ".py." in base or base.endswith(".py~"):
-        return True
-    lowered = base.lower()
-    return ".py" in lowered and any(suffix in lowered for suffix in _BACKUP_SUFFIXES)
+    return _backup_test(tuple(backup))(name)
+
+
+@functools.lru_cache(maxsize=16)
+def _backup_test(backup: tuple[str, ...]) -> Callable[[str], bool]:
+    configured = _matcher(backup) if backup else None
+
+    def test(name: str) -> bool:
+        folder, _, base = name.rpartition("/")
+        if not base.endswith(".py"):
+            return ".py" in base.lower() and _BACKUP_NAME.fullmatch(base) is not None
+        if folder and _is_backup_folder(folder):
+            return True
+        return configured is not None and configured(name)
+
+    return test
+
+
+def _is_backup_folder(folder: str) -> bool:
+    """Whether a folder (relative to the root), or one it lies in, is a backup folder: its
+    name contains ``backup`` or ends in ``.bak`` or ``.orig``, in any case."""
+    path = folder.lower() + "/"
+    return "backup" in path or ".bak/" in path or ".orig/" in path
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +97,8 @@ class FileListing:
 
 
 def list_source_files(settings: Settings, paths: Sequence[Path] = ()) -> FileListing:
-    """The Python files (and backup-like copies) under ``settings.root``, sorted by path.
+    """The Python files (and backup copies, see ``is_backup_name``) under ``settings.root``,
+    sorted by path. Backup copies are listed whatever ``include`` says; ``exclude`` drops them.
 
     ``paths`` restricts the listing to those files or folders (relative or absolute, inside
     the root); empty means the whole root.
@@ -69,6 +110,7 @@ def list_source_files(settings: Settings, paths: Sequence[Path] = ()) -> FileLis
         names = list(_walk(root))
     include = _matcher(settings.include)
     exclude = _matcher((*DEFAULT_EXCLUDE, *settings.exclude))
+    is_backup = _backup_test(settings.backup)
     prefixes = _restrict_prefixes(root, paths)
     files: list[SourceFile] = []
     problems: list[FileProblem] = []
@@ -76,7 +118,7 @@ def list_source_files(settings: Settings, paths: Sequence[Path] = ()) -> FileLis
     for name in sorted(set(names)):
         if prefixes and not any(name == p or name.startswith(p + "/") for p in prefixes):
             continue
-        backup = is_backup_name(name)
+        backup = is_backup(name)
         if not (backup or include(name)) or exclude(name):
             continue
         entry = _stat_entry(base, root, name, backup)

@@ -3,7 +3,9 @@
 Pure: takes bytes, returns a record, never raises for bad input. ``ast`` does the parsing
 because it is several times faster than LibCST; files that ``ast`` rejects are tried again with
 LibCST's parser, which reads grammar newer than the running interpreter (PEP 701 f-strings,
-``type`` statements), so that a 3.11 interpreter still scans 3.12+ code.
+``type`` statements), so that a 3.11 interpreter still scans 3.12+ code. Whatever the parsers
+raise on one file (a syntax error, a LibCST internal error, a recursion limit, the parser's
+``MemoryError`` on deep nesting) becomes that file's ``FileProblem``.
 
 ``normalise`` writes the canonical text of each statement; here the classes are found, their
 facts put together, and remembered by their source text, since copies are what a scan finds.
@@ -14,6 +16,8 @@ with a placeholder in its place.
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 
 from declone.config import PytestConfig
 from declone.model import (
@@ -32,13 +36,22 @@ __all__ = ["extract_file", "extract_source"]
 _OTHER_LINE_BREAKS = "\v\f\x1c\x1d\x1e"
 _OTHER_NON_ASCII_LINE_BREAKS = "\x85\u2028\u2029"
 
+_TOO_DEEP = "too deeply nested to parse (RecursionError); exclude the file"
+_TOO_COMPLEX = "too deeply nested or too large to parse (MemoryError); exclude the file"
+# Syntax errors that every Python version reports (with indentation and tab errors): LibCST's
+# parser is not tried on them, and would overflow its native stack on a few thousand brackets.
+_ERRORS_OF_EVERY_VERSION = ("too many nested parentheses",)
+
 
 def extract_file(
     path: str, data: bytes, pytest: PytestConfig, *, is_backup: bool = False
 ) -> FileRecord:
     """Everything a scan keeps of one file."""
     digest = digest_of(data)
-    decoded = decode_source(data)
+    try:
+        decoded = decode_source(data)
+    except (LookupError, UnicodeError):
+        decoded = _unusable_codec(data)
     if isinstance(decoded, FileProblem):
         problem = FileProblem(path, decoded.lineno, decoded.reason)
         return FileRecord(path, digest, problem=problem, is_backup=is_backup)
@@ -46,8 +59,35 @@ def extract_file(
     return extract_source(path, text, pytest, digest=digest, is_backup=is_backup)
 
 
+def _unusable_codec(data: bytes) -> FileProblem:
+    """The problem of a coding cookie that names a codec which is not a text encoding
+    (``rot13``, ``base64``) or decodes nothing (``undefined``), in Python's words."""
+    encoding, lines = tokenize.detect_encoding(io.BytesIO(data).readline)
+    # The cookie is on the last line that detect_encoding read: the first or the second.
+    reason = f"bad coding cookie (encoding problem: {encoding}); fix the declaration"
+    return FileProblem("", len(lines), reason)
+
+
 def extract_source(
     path: str, text: str, pytest: PytestConfig, *, digest: str = "", is_backup: bool = False
+) -> FileRecord:
+    """Everything a scan keeps of one file's text.
+
+    Too deep a nesting for the parsers or the collector skips the file. Neither says where:
+    the problem is the whole file's, on line 0 (as for a file too big to scan).
+    """
+    try:
+        return _extract_source(path, text, pytest, digest, is_backup)
+    except RecursionError:
+        reason = _TOO_DEEP
+    except MemoryError:  # CPython's parser raises it when its stack overflows on deep nesting
+        reason = _TOO_COMPLEX
+    problem = FileProblem(path, 0, reason)
+    return FileRecord(path, digest, problem=problem, is_backup=is_backup)
+
+
+def _extract_source(
+    path: str, text: str, pytest: PytestConfig, digest: str, is_backup: bool
 ) -> FileRecord:
     commented = tuple(find_commented_classes(path, text))
     # The memo keys classes by their lines, which must then be the parser's lines: a form
@@ -101,9 +141,14 @@ def _extract_with_fallback(
 ) -> FileRecord:
     from declone.scan import cstfallback
 
-    # Indentation and tab errors are errors in every Python version; only other syntax
-    # errors may be grammar newer than the running interpreter.
-    newer_grammar = not isinstance(error, IndentationError) and isinstance(error, SyntaxError)
+    # Only syntax errors that some Python version does not report may be newer grammar; no
+    # version accepts a NUL character.
+    newer_grammar = (
+        isinstance(error, SyntaxError)
+        and not isinstance(error, IndentationError)
+        and error.msg not in _ERRORS_OF_EVERY_VERSION
+        and "\0" not in text
+    )
     classes = (
         cstfallback.extract_classes(path, text, pytest, is_backup=is_backup)
         if newer_grammar

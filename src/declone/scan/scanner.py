@@ -19,7 +19,7 @@ import gc
 import hashlib
 import os
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from declone.model import (
     FileOutline,
     FileProblem,
     FileRecord,
+    NameGroup,
     ScanIndex,
     frozen_replace,
 )
@@ -46,15 +47,18 @@ from declone.scan.families import (
     group_families,
     is_live_helper,
     link_classes,
-    rank,
+    settle_families,
 )
 from declone.scan.files import FileListing, SourceFile, list_source_files
+from declone.scan.occurrences import Occurrence, Occurrences, occurrences_in_file
 from declone.scan.parsing import extract_file
+from declone.scan.scopes import find_scopes
 from declone.scan.source import digest_of
 
 __all__ = [
     "ScanStats",
     "build_index",
+    "find_occurrences",
     "outline_of",
     "scan_focused",
     "scan_overview",
@@ -120,7 +124,17 @@ def _read_and_extract(job: _Job) -> FileBlobs:
         reason = f"cannot read: {exc.strerror or exc}; check its permissions"
         problem = FileProblem(job.path, 0, reason)
         return _encode(FileRecord(job.path, "", problem=problem, is_backup=job.is_backup))
-    return _encode(extract_file(job.path, data, job.pytest, is_backup=job.is_backup))
+    try:
+        return _encode(extract_file(job.path, data, job.pytest, is_backup=job.is_backup))
+    except Exception as exc:
+        # The last resort, as ruff's for a panic on one file: extract_file turns bad input into
+        # a problem, so an exception here is a bug in declone. It costs this file, not the
+        # scan; with no digest, the file is not cached and is read again by the next scan.
+        message = str(exc).partition("\n")[0]
+        error = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        reason = f"declone could not read it ({error}); please report this"
+        problem = FileProblem(job.path, 0, reason)
+        return _encode(FileRecord(job.path, "", problem=problem, is_backup=job.is_backup))
 
 
 def _extract_all(jobs: Sequence[_Job], workers: int) -> Iterator[FileBlobs]:
@@ -169,6 +183,7 @@ def _open_cache(settings: Settings) -> ScanCache:
         settings.root,
         settings.pytest,
         settings.max_file_size,
+        settings.backup,
     )
 
 
@@ -320,14 +335,15 @@ def scan_repository(
         options = _options(settings)
         known = cache.similar_pairs(options.pairs_key) if whole_root else None
         live = [c for record in ordered if not record.is_backup for c in record.classes]
-        families, similar = group_families(live, options, known)
+        scopes = find_scopes(settings.root, [source.path for source in listing.files])
+        families, name_groups, similar = group_families(live, options, known, scopes)
         if whole_root:
             cache.prune({source.path for source in listing.files})
             cache.store_similar_pairs(options.pairs_key, similar)
         cache.save(time.time_ns())
     finally:
         cache.close()
-    index = _index(settings, ordered, listing.problems, families)
+    index = _index(settings, ordered, listing.problems, families, name_groups)
     return index, _stats(listing, refresh, started, cache)
 
 
@@ -391,7 +407,8 @@ def _overview(
     cache = _open_cache(settings)
     try:
         refresh = _refresh(settings, cache, listing.files, on_progress, summarise=True)
-        key = _overview_key(options, listing, refresh, cache)
+        scopes = find_scopes(settings.root, [source.path for source in listing.files])
+        key = _overview_key(options, listing, refresh, cache, scopes)
         # Each view stores only what it made: pickling an index that a JSON reader never
         # loads would cost a cold scan half a second.
         index: ScanIndex | None = None
@@ -400,14 +417,16 @@ def _overview(
             document = cache.overview_document(key)
             if document is None:
                 index = cache.overview(key) or _build_overview(
-                    settings, cache, listing, refresh, options, whole_root
+                    settings, cache, listing, refresh, options, whole_root, scopes
                 )
                 document = document_text(index)
                 cache.store_overview_document(key, document)
         else:
             index = cache.overview(key)
             if index is None:
-                index = _build_overview(settings, cache, listing, refresh, options, whole_root)
+                index = _build_overview(
+                    settings, cache, listing, refresh, options, whole_root, scopes
+                )
                 cache.store_overview(key, index)
         if whole_root:
             cache.prune({source.path for source in listing.files})
@@ -420,10 +439,15 @@ def _overview(
 
 
 def _overview_key(
-    options: FamilyOptions, listing: FileListing, refresh: _Refresh, cache: ScanCache
+    options: FamilyOptions,
+    listing: FileListing,
+    refresh: _Refresh,
+    cache: ScanCache,
+    scopes: Mapping[str, str],
 ) -> str:
     files = [(s.path, s.is_backup, s.size, refresh.digest(cache, s.path)) for s in listing.files]
-    text = repr((options, files, [str(p) for p in listing.problems]))
+    roots = sorted(set(scopes.values()))
+    text = repr((options, files, [str(p) for p in listing.problems], roots))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -434,6 +458,7 @@ def _build_overview(
     refresh: _Refresh,
     options: FamilyOptions,
     whole_root: bool,
+    scopes: Mapping[str, str],
 ) -> ScanIndex:
     items, outlines = _listed(settings, cache, listing, refresh, with_outlines=True)
     known = refresh.similar or (cache.similar_pairs(options.pairs_key) if whole_root else None)
@@ -442,8 +467,10 @@ def _build_overview(
         cache.store_similar_pairs(options.pairs_key, linking.similar)
     needed = _representative_paths(items, linking.components)
     records = _records(settings, cache, listing, refresh, needed)
-    families = _families(items, linking, linking.components, records)
-    return _outline_index(settings, outlines, listing.problems, families)
+    families, name_groups = _families(
+        items, linking, linking.components, records, options, scopes=scopes
+    )
+    return _outline_index(settings, outlines, listing.problems, families, name_groups)
 
 
 def _listed(
@@ -508,7 +535,9 @@ def scan_focused(
         cache.save(time.time_ns())
     finally:
         cache.close()
-    families = _families(items, linking, touching, records, source_diffs=False)
+    families, _ = _families(items, linking, touching, records, options, source_diffs=False)
+    # A family that drops its divergent copies may no longer touch the focus.
+    families = tuple(f for f in families if any(copy.path in wanted for copy in f.copies))
     shown = [records[p] for p in sorted(wanted | extra) if p in records]
     index = _index(settings, shown, [p for p in listing.problems if p.path in wanted], families)
     return index, _stats(listing, refresh, started, cache)
@@ -533,19 +562,20 @@ def _families(
     linking: Linking,
     components: Iterable[Sequence[int]],
     records: dict[str, FileRecord],
+    options: FamilyOptions,
     *,
     source_diffs: bool = True,
-) -> tuple[Family, ...]:
-    """The families of ``components``, ranked, from the records a view loaded."""
+    scopes: Mapping[str, str] | None = None,
+) -> tuple[tuple[Family, ...], tuple[NameGroup, ...]]:
+    """The families of ``components``, ranked, from the records a view loaded; and the names
+    left over."""
     loaded = _loaded_helpers(records)
-    return rank(
-        build_family(
-            _member_records(items, members, loaded),
-            {r for i in members for r in linking.reasons.get(i, ())},
-            source_diffs=source_diffs,
-        )
-        for members in components
-    )
+
+    def build(members: Sequence[int], why: set[str]) -> Family:
+        copies = _member_records(items, members, loaded)
+        return build_family(copies, why, source_diffs=source_diffs, scopes=scopes)
+
+    return settle_families(items, linking, build, options, components)
 
 
 def _member_records(
@@ -594,8 +624,8 @@ def build_index(
 ) -> ScanIndex:
     """Pure: the index of a set of file records."""
     live = [cls for record in records if not record.is_backup for cls in record.classes]
-    families, _ = group_families(live, _options(settings))
-    return _index(settings, records, listing_problems, families)
+    families, name_groups, _ = group_families(live, _options(settings))
+    return _index(settings, records, listing_problems, families, name_groups)
 
 
 def _index(
@@ -603,9 +633,10 @@ def _index(
     records: Sequence[FileRecord],
     listing_problems: Sequence[FileProblem],
     families: tuple[Family, ...],
+    name_groups: tuple[NameGroup, ...] = (),
 ) -> ScanIndex:
     outlines = [outline_of(record) for record in records]
-    index = _outline_index(settings, outlines, listing_problems, families)
+    index = _outline_index(settings, outlines, listing_problems, families, name_groups)
     return replace(index, files=tuple(records))
 
 
@@ -614,6 +645,7 @@ def _outline_index(
     outlines: Sequence[FileOutline],
     listing_problems: Sequence[FileProblem],
     families: tuple[Family, ...],
+    name_groups: tuple[NameGroup, ...] = (),
 ) -> ScanIndex:
     """The index's lists, from each file's outline; ``files`` is left empty."""
     live = [c for outline in outlines if not outline.is_backup for c in outline.listed]
@@ -629,4 +661,26 @@ def _outline_index(
         problems=tuple(sorted(problems, key=lambda p: (p.path, p.lineno))),
         file_count=len(outlines),
         class_count=sum(o.class_count for o in outlines if not o.is_backup),
+        name_groups=name_groups,
     )
+
+
+def find_occurrences(
+    settings: Settings, name: str, listing: FileListing | None = None
+) -> Occurrences:
+    """Every line of the files a scan reads that says ``class NAME``, each in its bucket (see
+    ``occurrences``). Reads every listed file, as grep would; parses only those that say it."""
+    listing = listing or list_source_files(settings)
+    items: list[Occurrence] = []
+    longer = 0
+    for source in listing.files:
+        try:
+            data = (settings.root / source.path).read_bytes()
+        except OSError:
+            continue
+        found, longer_lines = occurrences_in_file(
+            source.path, data, name, settings.pytest, is_backup=source.is_backup
+        )
+        items.extend(found)
+        longer += longer_lines
+    return Occurrences(name, tuple(items), longer, len(listing.files))

@@ -1,0 +1,36 @@
+"""Import scopes: the units of a repository that ship and import on their own.
+
+A folder holding a distribution's metadata (``pyproject.toml``, ``setup.py``, ``setup.cfg``,
+an Ansible collection's ``MANIFEST.json`` or ``galaxy.yml``) is the root of a scope, and so
+is the repository's root. A file belongs to the nearest scope root above it. A class copied
+into two scopes cannot be consolidated across them: neither may import from the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["SCOPE_MARKERS", "find_scopes"]
+
+SCOPE_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.json", "galaxy.yml")
+
+
+def find_scopes(root: Path, paths: Iterable[str]) -> dict[str, str]:
+    """Each of ``paths`` (root-relative, ``/``-separated) with its scope's root folder,
+    root-relative (``""`` for the repository's root)."""
+    folders: dict[str, str] = {"": ""}
+
+    def scope_of(folder: str) -> str:
+        known = folders.get(folder)
+        if known is not None:
+            return known
+        found = (
+            folder
+            if any((root / folder / marker).is_file() for marker in SCOPE_MARKERS)
+            else scope_of(folder.rpartition("/")[0])
+        )
+        folders[folder] = found
+        return found
+
+    return {path: scope_of(path.rpartition("/")[0]) for path in paths}
