@@ -63,10 +63,15 @@ def test_websocket_family(document: dict) -> None:  # type: ignore[type-arg]
         == "test_notifier_delivers_through_an_inline_fake.<locals>.TestWebSocketConnection"
     )
     assert members["tests/integration/test_notifier_broadcast.py"]["reason"] == (
-        "get_messages is async here, sync in the dominant variant"
+        "diverges: get_messages is async here, sync in the dominant variant"
     )
     assert (
-        members["tests/integration/test_tool_events.py"]["reason"] == "adds get_sent_events_by_type"
+        members["tests/integration/test_tool_events.py"]["reason"]
+        == "diverges: adds get_sent_events_by_type"
+    )
+    assert (
+        members["tests/integration/test_multi_user_isolation.py"]["reason"]
+        == "identical to the dominant variant"
     )
     for reformatted in (
         "tests/mission_critical/test_websocket_reconnect.py",

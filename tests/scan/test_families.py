@@ -118,15 +118,14 @@ def test_variants_diff_and_verdicts() -> None:
     assert "+        return self.sent" in by_path["g.py"].diff.source_diff
     assert by_path["g.py"].diff.source_diff.startswith("--- a.py:1\n+++ g.py:1\n")
     verdicts = {v.copy.path: (v.compatibility, v.reason) for v in family.verdicts}
-    assert verdicts["b.py"] == (Compatibility.IDENTICAL, "")
+    assert verdicts["b.py"] == (Compatibility.IDENTICAL, "identical to the dominant variant")
     assert verdicts["d.py"] == (
         Compatibility.DIVERGENT,
-        "messages is async here, sync in the dominant variant",
+        "diverges: messages is async here, sync in the dominant variant",
     )
-    assert verdicts["e.py"] == (Compatibility.DIVERGENT, "adds send_text")
-    assert verdicts["f.py"][0] is Compatibility.SUBSET
-    assert "lacks close" in verdicts["f.py"][1]
-    assert verdicts["g.py"] == (Compatibility.DIVERGENT, "changes the body of messages")
+    assert verdicts["e.py"] == (Compatibility.DIVERGENT, "diverges: adds send_text")
+    assert verdicts["f.py"] == (Compatibility.SUBSET, "a subset: lacks close")
+    assert verdicts["g.py"] == (Compatibility.DIVERGENT, "diverges: changes the body of messages")
 
 
 def test_signature_and_attribute_changes_are_named() -> None:

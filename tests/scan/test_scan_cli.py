@@ -231,7 +231,7 @@ def test_family_detail_and_table(write_tree, capsys, tmp_path: Path) -> None:  #
     assert main(["scan", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "TestWebSocketConnection" in out
-    assert "1 families, 3 live copies" in out
+    assert "1 family, 3 live copies" in out
     assert main(["scan", str(tmp_path), "--family", "TestWebSocketConnection"]) == 0
     out = capsys.readouterr().out
     assert "get_messages: sync->async" in out

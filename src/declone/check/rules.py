@@ -7,6 +7,7 @@ documentation cannot drift from what is enforced. ``findings`` finds their viola
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -106,7 +107,8 @@ REGISTERED_COPY_RULE = Rule(
     name="registered-copy",
     summary=(
         "a registered class defined again outside its canonical module: by name or alias, "
-        "as a structural clone under another name, or as a near-clone"
+        "as a structural clone under another name, or as a near-clone (a class created in a "
+        "function is not: no import can replace it, so `declone plan` reports it as skipped)"
     ),
     fix="delete the copy and import the class from its canonical module",
     valid=(
@@ -123,6 +125,15 @@ REGISTERED_COPY_RULE = Rule(
                 "tests/test_a.py": "from support.ws import Connection\n\n\n"
                 "class LoudConnection(Connection):\n    def send(self, message):\n"
                 "        print(message)\n        super().send(message)\n",
+            },
+            config=_REGISTERED,
+        ),
+        _example(
+            {
+                "support/ws.py": _CONNECTION,
+                "tests/test_a.py": "def test_send():\n"
+                + textwrap.indent(_CONNECTION, "    ")
+                + "\n    assert Connection().open\n",
             },
             config=_REGISTERED,
         ),

@@ -26,17 +26,39 @@ _FORMATS = ("text", "json", "sarif", "github")  # check.FORMATS, without importi
 _DEFAULT_BUDGET = 1.2
 
 
+#: The codes ``declone check`` returns and what each means here; its ``--help`` lists them.
+EXIT_CODES = {
+    ExitCode.OK: "clean",
+    ExitCode.FINDINGS: (
+        "violations: a registered class copied or imported around its canonical module, a new "
+        "family or copy, a helper pytest warns about, a collection over budget"
+    ),
+    ExitCode.USAGE: (
+        "usage or configuration error: a bad baseline file, no saved measurement for "
+        "--collection-budget"
+    ),
+    ExitCode.REFUSED: (
+        "with --collection-budget: the history database is damaged or from a newer declone"
+    ),
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths",
         nargs="*",
         type=Path,
         metavar="PATH",
-        help="files or folders to report on (default: the whole repository)",
+        help="files or folders to report on (default: every file)",
     )
     parser.add_argument("--root", type=Path, help="repository root (default: current folder)")
     parser.add_argument(
-        "--format", choices=_FORMATS, default=None, help="output format (default: text)"
+        "--format",
+        choices=_FORMATS,
+        default=None,
+        metavar="|".join(_FORMATS),
+        help="output format (default: text)",
     )
     parser.add_argument("--json", action="store_true", help="same as --format json")
     parser.add_argument(
@@ -47,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--baseline",
         type=Path,
         metavar="FILE",
-        help="accepted duplication (default: ROOT/.declone-baseline.json)",
+        help="the accepted duplication, ROOT/.declone-baseline.json by default",
     )
     baseline.add_argument(
         "--update-baseline",
@@ -73,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--budget-baseline",
         default="baseline",
         metavar="NAME",
-        help="the saved measurement to compare with (default: baseline)",
+        help="the baseline to compare with (default: baseline)",
     )
     add_scan_options(parser)
 

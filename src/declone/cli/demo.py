@@ -3,7 +3,9 @@
 
 Each stage runs through the real command line (``declone.cli.main.main``), in a temporary git
 repository that holds a copy of the example, so the example itself is never touched. The
-figures a team lead asks for are read back from the stages' own JSON output.
+figures a team lead asks for are read back from the stages' own JSON output. The copy is
+removed at the end unless ``--keep``; the HTML report goes under the current folder
+(``REPORT``), so that it outlives the copy.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ EXTRACTIONS: tuple[tuple[str, str], ...] = (
 #: Folders migrated first: the suite a team cares most about.
 ORDER = "tests/mission_critical/**"
 BATCH_SIZE = 5
+#: Where the HTML report goes, under the current folder: it outlives the demo's copy, which is
+#: removed at the end unless ``--keep``.
+REPORT = Path(".declone") / "demo-report.html"
 
 
 @dataclass(frozen=True)
@@ -100,9 +105,13 @@ def prepare_repo(example: Path, workdir: Path) -> Path:
     return root
 
 
-def stages_for(root: Path, *, verify: bool) -> tuple[Stage, ...]:
-    """The pipeline, as command lines: the README's migration playbook in order."""
+def stages_for(root: Path, *, verify: bool, report: Path | None = None) -> tuple[Stage, ...]:
+    """The pipeline, as command lines: the README's migration playbook in order.
+
+    ``report`` is where the HTML report goes (default: ``.declone/report.html`` in ``root``).
+    """
     where = ("--root", str(root))
+    report = report or _default_report(root)
     migrations = tuple(
         Stage(
             f"migrate {family} (extracted to {target}, {ORDER} first, batches of {BATCH_SIZE})",
@@ -139,8 +148,24 @@ def stages_for(root: Path, *, verify: bool) -> tuple[Stage, ...]:
         ),
         Stage("scan: after", ("scan", str(root), "--no-progress")),
         Stage("check: the guard against new copies", ("check", *where), accepted=(0, 1)),
-        Stage("report", ("report", *where, "--html", str(root / ".declone" / "report.html"))),
+        Stage("report", ("report", *where, "--html", str(report))),
     )
+
+
+def _default_report(root: Path) -> Path:
+    return root / ".declone" / "report.html"
+
+
+#: The codes ``declone demo`` returns and what each means here; its ``--help`` lists them.
+EXIT_CODES = {
+    ExitCode.OK: "the whole pipeline ran",
+    ExitCode.FINDINGS: "a stage failed: its command line and exit code are shown",
+    ExitCode.USAGE: "usage error: no such example, a --workdir that holds a copy already, no place for the report",
+    ExitCode.TARGET: (
+        "pytest is missing from declone's interpreter, or did not start, for the example's tests"
+    ),
+    ExitCode.INTERRUPTED: "interrupted",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -149,10 +174,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         type=Path,
         default=Path("examples/websocket-suite"),
-        help="the example repository to copy (default: examples/websocket-suite)",
+        metavar="EXAMPLE",
+        help="the example to copy (default: examples/websocket-suite)",
     )
     parser.add_argument(
-        "--workdir", type=Path, help="where the copy goes (default: a new temporary folder)"
+        "--workdir",
+        type=Path,
+        metavar="DIR",
+        help="where the copy goes (default: a new temporary folder); the folder itself is never "
+        "removed, only the copy the demo makes in it",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the demo's copy of the example and say where it is (default: remove it at "
+        "the end; the report stays either way)",
     )
     parser.add_argument(
         "--no-verify", action="store_true", help="migrate without running the tests per batch"
@@ -166,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
     example = args.example.resolve()
     if not example.is_dir():
         raise DecloneError(f"{args.example}: no such folder", ExitCode.USAGE)
+    report = _report_path(example)
     workdir = (
         args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="declone-demo-"))
     )
@@ -174,21 +211,38 @@ def run(args: argparse.Namespace) -> int:
         raise DecloneError(
             f"{workdir / example.name}: already exists; pass another --workdir", ExitCode.USAGE
         )
-    root = prepare_repo(example, workdir)
-    output.info(f"declone demo: a copy of {example} as a git repository in {root}")
+    # What the demo made, removed at the end unless --keep: its temporary folder, or only the
+    # copy inside the user's --workdir (that folder is the user's, never removed).
+    made = workdir / example.name if args.workdir else workdir
 
     def announce(title: str) -> None:
         output.stderr().rule(title) if not title.startswith("collected") else output.info(title)
 
-    # With --json, stdout carries the figures alone: the stages' own output goes to stderr.
-    stages_out = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
-    with stages_out:
-        figures = run_pipeline(root, verify=not args.no_verify, announce=announce)
+    try:
+        root = prepare_repo(example, workdir)
+        output.info(f"declone demo: a copy of {example} as a git repository in {root}")
+        # With --json, stdout carries the figures alone: the stages' own output goes to stderr.
+        stages_out = (
+            contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
+        )
+        with stages_out:
+            figures = run_pipeline(
+                root, verify=not args.no_verify, announce=announce, report=report
+            )
+    finally:
+        problem = None if args.keep else _remove_tree(made)
+        if problem is not None:
+            output.warn(problem)
     if args.json:
-        output.emit_json(figures.to_json())
+        output.emit_json({**figures.to_json(), "kept": args.keep})
         return int(ExitCode.OK)
     console = output.stdout()
     console.rule("declone demo: headline figures")
+    console.print(
+        f"demo repository: kept in {root}"
+        if args.keep
+        else f"demo repository: {made} removed (--keep keeps it)"
+    )
     console.print(
         f"copies of the example's {figures.families} families: "
         f"{figures.copies_before} before, {figures.copies_after} after"
@@ -212,14 +266,50 @@ def run(args: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
+def _report_path(example: Path) -> Path:
+    """``REPORT`` under the current folder, its folder made: the report outlives the copy."""
+    report = Path.cwd().resolve() / REPORT
+    if report.is_relative_to(example):
+        raise DecloneError(
+            f"{report}: the demo's report would go inside the example, which it never touches; "
+            "run it from another folder",
+            ExitCode.USAGE,
+        )
+    try:
+        report.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DecloneError(
+            f"{report.parent}: cannot write the demo's report there "
+            f"({error.strerror or error}); run it from another folder",
+            ExitCode.USAGE,
+        ) from error
+    return report
+
+
+def _remove_tree(path: Path) -> str | None:
+    """Remove ``path``, a folder the demo made; what went wrong, or None."""
+    if not path.exists():
+        return None
+    try:
+        shutil.rmtree(path)
+    except OSError as error:
+        reason = error.strerror or error
+        return f"{path}: could not remove the demo's copy ({reason}); delete it by hand"
+    return None
+
+
 def run_pipeline(
     root: Path,
     *,
     verify: bool = True,
     announce: Callable[[str], None] = lambda title: None,
     run: Callable[[Sequence[str]], int] | None = None,
+    report: Path | None = None,
 ) -> DemoFigures:
-    """Run every stage on ``root`` and return the headline figures."""
+    """Run every stage on ``root`` and return the headline figures.
+
+    ``report`` is where the HTML report goes (default: ``.declone/report.html`` in ``root``).
+    """
     from declone.cli.main import main
 
     execute = run or main
@@ -227,7 +317,8 @@ def run_pipeline(
     tests_before = _test_outcomes(root)
     measurements: list[dict[str, Any]] = []
     check_exit = 0
-    for stage in stages_for(root, verify=verify):
+    report = report or _default_report(root)
+    for stage in stages_for(root, verify=verify, report=report):
         announce(stage.title)
         if stage.argv[0] == "measure":
             document = _json_of(execute, stage.argv)
@@ -246,7 +337,7 @@ def run_pipeline(
     copies_after = _scan_copies(root, execute)
     return DemoFigures(
         root=str(root),
-        report=str(root / ".declone" / "report.html"),
+        report=str(report),
         families=len(EXTRACTIONS),
         copies_before=copies_before,
         copies_after=copies_after,

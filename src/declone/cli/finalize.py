@@ -22,6 +22,18 @@ if TYPE_CHECKING:
 __all__ = ["add_arguments", "run"]
 
 
+#: The codes ``declone finalize`` returns and what each means here; its ``--help`` lists them.
+EXIT_CODES = {
+    ExitCode.OK: "success",
+    ExitCode.FINDINGS: "files left as they were: a clash with another name, a file not written",
+    ExitCode.USAGE: "usage or configuration error",
+    ExitCode.REFUSED: (
+        "refused: uncommitted changes without --allow-dirty, a journal run that cannot start"
+    ),
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_canonical_options(parser)
     parser.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")

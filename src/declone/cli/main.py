@@ -1,24 +1,30 @@
 """The ``declone`` command line: argument parsing, dispatch and exit codes.
 
-Each subcommand lives in ``declone.cli.<name>`` with two functions: ``add_arguments(parser)``
-and ``run(args) -> int``; options that several share are in ``declone.cli.options``. Command
-modules import the stages (and so LibCST, sqlite, subprocess machinery) inside ``run``, so
-that ``declone --help`` and ``declone check`` on a few files start fast.
+Each subcommand lives in ``declone.cli.<name>`` with two functions, ``add_arguments(parser)``
+and ``run(args) -> int``, and ``EXIT_CODES``, the codes it returns as its ``--help`` lists
+them; options that several share are in ``declone.cli.options``. Command modules import the
+stages (and so LibCST, sqlite, subprocess machinery) inside ``run``, so that ``declone --help``
+and ``declone check`` on a few files start fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import Protocol, cast
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from declone import __version__
 from declone.errors import DecloneError, ExitCode
 
-__all__ = ["COMMANDS", "build_parser", "main", "main_entry"]
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich_argparse import RichHelpFormatter
+
+__all__ = ["COMMANDS", "EXIT_CODES", "FOOTER", "build_parser", "main", "main_entry"]
 
 #: name -> (module, one-line summary). The order is the pipeline's order, as ``--help`` shows it.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -56,17 +62,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("declone.cli.demo", "run the whole pipeline on a copy of an example repository"),
 }
 
-EPILOG = """\
-exit codes:
-  0    success
-  1    findings: check violations, a verify regression, files a migration skipped or failed
-  2    usage or configuration error
-  3    refused to keep something safe: dirty git tree, journal mismatch, file changed since run
-  4    the target's tooling failed: no pytest in the target interpreter, a timeout
-  130  interrupted
+#: What each exit code means, over every command: the README's "Exit codes" table. Each command
+#: module's ``EXIT_CODES`` lists the codes that command returns, in its own words.
+EXIT_CODES: dict[ExitCode, str] = {
+    ExitCode.OK: "success",
+    ExitCode.FINDINGS: (
+        "findings: check violations, a verify regression, files a migration skipped or failed"
+    ),
+    ExitCode.USAGE: "usage or configuration error",
+    ExitCode.REFUSED: (
+        "refused to keep something safe: dirty git tree, journal mismatch, file changed since run"
+    ),
+    ExitCode.TARGET: (
+        "the target's tooling failed: no pytest in the target interpreter, a timeout"
+    ),
+    ExitCode.INTERRUPTED: "interrupted",
+}
 
-Run `declone COMMAND --help` for a command's options.
-"""
+#: The last line of ``declone --help``.
+FOOTER = "Run `declone COMMAND --help` for a command's options."
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,23 +90,71 @@ class _Parser(argparse.ArgumentParser):
     rich formatter class given up front would import rich, a tenth of a second, on every run;
     the plain one does that work and rich's is taken up only to show help or usage.
     (Subparsers are made of this class too.)
+
+    rich-argparse wraps the description and every help text to the terminal's width; the help
+    ends with ``exit_codes`` as a table, one code a line with its meaning wrapped under itself,
+    then ``footer``.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.exit_codes: Mapping[ExitCode, str] = {}
+        self.footer = ""
+
     def format_usage(self) -> str:
-        self._use_rich_formatter()
+        self.formatter_class = _help_formatter()
         return super().format_usage()
 
     def format_help(self) -> str:
-        self._use_rich_formatter()
+        self.formatter_class = _help_formatter()
+        # rich-argparse draws a rich renderable given as the epilog (argparse's type says text).
+        self.epilog = cast(str, self._epilog())
         return super().format_help()
 
-    def _use_rich_formatter(self) -> None:
-        from rich_argparse import RawDescriptionRichHelpFormatter
+    def _epilog(self) -> RenderableType:
+        from rich.console import Group
+        from rich.padding import Padding
+        from rich.table import Table
+        from rich.text import Text
 
-        self.formatter_class = RawDescriptionRichHelpFormatter
+        formatter = _help_formatter()
+
+        def text(plain: str, style: str) -> Text:
+            shown = Text(plain, style=style)
+            for pattern in formatter.highlights:  # `code` and --options, as in the help texts
+                shown.highlight_regex(pattern, style_prefix="argparse.")
+            return shown
+
+        parts: list[RenderableType] = []
+        if self.exit_codes:
+            table = Table.grid(padding=(0, 2))
+            table.add_column(no_wrap=True)
+            table.add_column()
+            for code, meaning in self.exit_codes.items():
+                table.add_row(str(int(code)), text(meaning, "argparse.help"))
+            parts += [Text("exit codes:", style="argparse.groups"), Padding.indent(table, 2)]
+        if self.footer:
+            parts += [Text(), text(self.footer, "argparse.text")]
+        return Group(*parts)
+
+
+@functools.cache
+def _help_formatter() -> type[RichHelpFormatter]:
+    from rich_argparse import RichHelpFormatter
+
+    class HelpFormatter(RichHelpFormatter):
+        """Help texts are plain text: ``[tool.declone]`` is shown as written, not as markup."""
+
+        help_markup = False
+        text_markup = False
+
+    return HelpFormatter
 
 
 class _CommandModule(Protocol):
+    #: The codes the command returns and what each means for it, listed by its ``--help``.
+    EXIT_CODES: Mapping[ExitCode, str]
+
     def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
 
     def run(self, args: argparse.Namespace) -> int: ...
@@ -111,21 +173,18 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             "Find copy-pasted classes in a Python codebase, consolidate each family into one "
             "canonical implementation, prove with pytest that nothing broke, and keep it so."
         ),
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.exit_codes, parser.footer = EXIT_CODES, FOOTER
     parser.add_argument("--version", action="version", version=f"declone {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (_, summary) in COMMANDS.items():
         sub = subparsers.add_parser(
-            name,
-            help=summary,
-            description=summary[0].upper() + summary[1:] + ".",
-            epilog=EPILOG,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            name, help=summary, description=summary[0].upper() + summary[1:] + "."
         )
         if name == command:
-            _load(name).add_arguments(sub)
+            module = _load(name)
+            module.add_arguments(sub)
+            sub.exit_codes = module.EXIT_CODES
     return parser
 
 

@@ -24,7 +24,7 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--python",
         metavar="PY",
-        help="the target's interpreter (default: ROOT/.venv/bin/python if present, else this one)",
+        help="the target's interpreter; by default ROOT/.venv/bin/python if present, else declone's",
     )
     parser.add_argument("--save", metavar="NAME", help="name this measurement as a baseline")
     parser.add_argument(
@@ -42,6 +42,21 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="profile the collection with cProfile; show the top functions by cumulative time",
     )
+
+
+#: The codes ``declone measure`` returns and what each means here; its ``--help`` lists them.
+EXIT_CODES = {
+    ExitCode.OK: "the collection was measured, whatever errors the target's own collection had",
+    ExitCode.USAGE: (
+        "usage error: a bad option, no such interpreter, an unknown --compare baseline"
+    ),
+    ExitCode.REFUSED: "the history database is damaged or from a newer declone",
+    ExitCode.TARGET: (
+        "the target's pytest is missing or stopped before collecting, or --timeout stopped it: "
+        "its partial results are shown and saved"
+    ),
+    ExitCode.INTERRUPTED: "interrupted",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -29,6 +29,23 @@ if TYPE_CHECKING:
 __all__ = ["add_arguments", "run"]
 
 
+#: The codes ``declone migrate`` returns and what each means here; its ``--help`` lists them.
+EXIT_CODES = {
+    ExitCode.OK: "every planned copy was migrated",
+    ExitCode.FINDINGS: (
+        "copies skipped or not written, or a batch that regressed under --verify, even when "
+        "its files were rolled back"
+    ),
+    ExitCode.USAGE: "usage or configuration error",
+    ExitCode.REFUSED: (
+        "refused: uncommitted changes without --allow-dirty, a journal run that cannot start, "
+        "a failed git commit, a rollback refused"
+    ),
+    ExitCode.TARGET: "with --verify: the target's pytest is missing, did not start or timed out",
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_canonical_options(parser)
     parser.add_argument(
@@ -73,8 +90,8 @@ def _add_verify_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--verify",
         action="store_true",
-        help="after each batch, compare its tests (run with --python) on the original and the "
-        "migrated files; roll back the files behind a regression and go on (exit 1)",
+        help="after each batch, run its tests with --python on the original and the migrated "
+        "files; roll back the files behind a regression and go on",
     )
     group.add_argument(
         "--guard-tests",
@@ -86,15 +103,15 @@ def _add_verify_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--test-jobs",
         type=parse_jobs,
-        metavar="N",
-        help="with --verify: pytest-xdist processes per run, or 'auto' (default: auto when "
-        "the target has pytest-xdist, one process otherwise)",
+        metavar="N|auto",
+        help="with --verify: pytest-xdist processes per run, auto (the default) for one per "
+        "core; one process if the target lacks pytest-xdist",
     )
     group.add_argument(
         "--timeout",
         type=positive_seconds,
         metavar="S",
-        help="with --verify: stop a test run after S seconds (exit 4)",
+        help="with --verify: stop a test run after S seconds",
     )
 
 
@@ -144,7 +161,8 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             output.emit_json(migration_document(prepared, selection, [], dry_run=True, run_id=None))
         else:
-            plan_view.print_diffs(selection.to_write)
+            if not plan_view.print_diffs(selection.to_write):
+                output.info(_no_diff(prepared, selection))
             plan_view.print_migration_summary(prepared, selection, [], dry_run=True)
         return int(_exit_code(prepared, selection))
     if not selection.to_write:
@@ -220,6 +238,26 @@ def _skips(prepared: PreparedPlan, selection: Selection) -> list[SkippedFile]:
         *(SkippedFile(e.path, e.reason, e.class_name, e.lineno) for e in plan.skipped),
         *(SkippedFile(c.path, c.reason) for c in selection.failed),
     ]
+
+
+def _no_diff(prepared: PreparedPlan, selection: Selection) -> str:
+    """Why ``--dry-run`` printed no diff."""
+    from declone.cli import output
+
+    plan = prepared.plan
+    assert plan is not None
+    if not plan.changes:
+        return "no diff to show: no file would change"
+    parts = [
+        f"{output.plural(len(found), 'file')} {what}"
+        for found, what in (
+            (selection.failed, "could not be rewritten"),
+            (selection.unchanged, "unchanged by the rewrite"),
+            (selection.deferred, "left for a later run"),
+        )
+        if found
+    ]
+    return "no diff to show: " + ("; ".join(parts) or "no file would change")
 
 
 def _check_verify_options(args: argparse.Namespace) -> None:

@@ -40,7 +40,7 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
         "--min-lines",
         type=int,
         metavar="N",
-        help="statements a class needs for structural matching (default 4)",
+        help="fewest statements for a structural match (default 4)",
     )
     speed = parser.add_argument_group("speed")
     speed.add_argument(
@@ -117,14 +117,14 @@ def add_canonical_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--variant",
         default="dominant",
-        metavar="ID",
-        help="with --extract-to: the variant to extract, `dominant` (default) or its id",
+        metavar="dominant|ID",
+        help="with --extract-to: the variant to extract, the dominant one or another by its id",
     )
     group.add_argument("--name", metavar="CLASS", help="with --extract-to: the class's new name")
     group.add_argument(
         "--python",
-        metavar="PATH",
-        help="the interpreter that runs the target's pytest (default: .venv/bin/python, then declone's)",
+        metavar="PY",
+        help="the target's interpreter; by default ROOT/.venv/bin/python if present, else declone's",
     )
     add_scan_options(parser)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Sequence
 
 from rich.markup import escape
@@ -13,7 +14,13 @@ from declone.cli import output
 from declone.migrate import BatchOutcome, Selection
 from declone.plan import Action, FileChange, Plan, PreparedPlan, unified_diff
 
-__all__ = ["plan_table", "print_diffs", "print_migration_summary", "print_plan"]
+__all__ = [
+    "nothing_to_migrate",
+    "plan_table",
+    "print_diffs",
+    "print_migration_summary",
+    "print_plan",
+]
 
 _STYLES = {
     Action.REPLACE: "green",
@@ -50,23 +57,57 @@ def plan_table(plan: Plan) -> Table:
 
 
 def print_plan(plan: Plan, writes_module: bool) -> None:
+    """The table, then on stderr the module migrate writes (if any), the conditions and a
+    summary; when no copy would change, why."""
     output.stdout().print(plan_table(plan))
     canonical = plan.canonical
-    if writes_module and canonical.path is not None:
+    if writes_module and canonical.path is not None and plan.changes:
         output.info(f"migrate writes the canonical module {canonical.path} ({canonical.module})")
     for condition in plan.conditions:
         output.warn(condition)
+    summary = f"{output.plural(len(plan.entries), 'copy')}: {_action_counts(plan)}"
+    if plan.changes:
+        output.info(f"{summary}; {output.plural(len(plan.files), 'file')} would change")
+    else:
+        output.info(summary)
+        output.info(nothing_to_migrate(plan))
+
+
+def _action_counts(plan: Plan) -> str:
+    return ", ".join(f"{count} {action}" for action, count in plan.counts().items() if count)
+
+
+def nothing_to_migrate(plan: Plan) -> str:
+    """Why no copy of ``plan`` would change a file, in one line; the skipped copies grouped by
+    cause, the commonest first: ``nothing to migrate: every copy is skipped (3 defined in a
+    function, 1 decorated with @attr.s)``."""
+    skipped = plan.skipped
+    causes = Counter(entry.cause or entry.reason for entry in skipped)
+    grouped = ", ".join(
+        f"{count} {cause}" for cause, count in sorted(causes.items(), key=lambda i: (-i[1], i[0]))
+    )
+    if skipped and len(skipped) == len(plan.entries):
+        who = "its only copy is" if len(skipped) == 1 else "every copy is"
+        return f"nothing to migrate: {who} skipped ({grouped})"
     counts = plan.counts()
-    shown = ", ".join(f"{count} {action}" for action, count in counts.items() if count)
-    output.info(f"{len(plan.entries)} copies: {shown}; {len(plan.files)} files would change")
+    parts = []
+    if counts[Action.DONE]:
+        parts.append(f"{output.plural(counts[Action.DONE], 'copy')} already migrated")
+    if counts[Action.CANONICAL]:
+        verb = "is" if counts[Action.CANONICAL] == 1 else "are"
+        parts.append(f"{output.plural(counts[Action.CANONICAL], 'copy')} {verb} the canonical")
+    if skipped:
+        parts.append(f"{output.plural(len(skipped), 'copy')} skipped ({grouped})")
+    return "nothing to migrate: " + (", ".join(parts) or "the family has no copy")
 
 
-def print_diffs(changes: Sequence[FileChange]) -> None:
-    """Unified diffs on stdout, coloured when stdout is a terminal."""
+def print_diffs(changes: Sequence[FileChange]) -> bool:
+    """Unified diffs on stdout, coloured when stdout is a terminal; False when there was
+    none to print (the caller says why)."""
     console = output.stdout()
     text = "".join(unified_diff(change) for change in changes)
     if not text:
-        return
+        return False
     if console.is_terminal:
         console.print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
     else:
@@ -75,6 +116,7 @@ def print_diffs(changes: Sequence[FileChange]) -> None:
     for change in changes:
         if not change.changed and change.reason:
             output.warn(f"{change.path}: {change.status.value}: {change.reason}")
+    return True
 
 
 def print_migration_summary(
@@ -88,17 +130,21 @@ def print_migration_summary(
     """What a migration did (or, with ``dry_run``, would do), on stderr."""
     plan = prepared.plan
     assert plan is not None
-    counts = plan.counts()
-    shown = ", ".join(f"{count} {action}" for action, count in counts.items() if count)
     verb = "would change" if dry_run else "changed"
     created = [c.path for c in selection.to_write if c.created]
     written: Sequence[str] = [c.path for c in selection.to_write if not c.created]
     if outcomes:
         # What stayed written: not refused by the journal, not rolled back after its batch.
         written = [path for o in outcomes for path in o.written if path not in created]
-    output.info(f"{plan.family} -> {plan.canonical.reference}: {shown}")
+    output.info(f"{plan.family} -> {plan.canonical.reference}: {_action_counts(plan)}")
     extra = f", {'would create' if dry_run else 'created'} {', '.join(created)}" if created else ""
-    output.info(f"{len(written)} files {verb}{extra}" + (f" in run {run_id}" if run_id else ""))
+    if plan.changes:
+        output.info(
+            f"{output.plural(len(written), 'file')} {verb}{extra}"
+            + (f" in run {run_id}" if run_id else "")
+        )
+    else:
+        output.info(nothing_to_migrate(plan))
     for entry in plan.skipped:
         output.warn(f"{entry.location}: skipped {entry.class_name}: {entry.reason}")
     for change in selection.failed:
@@ -109,9 +155,12 @@ def print_migration_summary(
         for path in outcome.rolled_back:
             output.warn(f"{path}: rolled back after its batch")
     if selection.deferred:
-        output.info(f"{len(selection.deferred)} files left for a later run (--paths / --max-files)")
+        left = output.plural(len(selection.deferred), "file")
+        output.info(f"{left} left for a later run (--paths / --max-files)")
     commits = [o.commit for o in outcomes if o.commit]
     if commits:
-        output.info(f"{len(commits)} commits: {', '.join(c[:10] for c in commits)}")
+        output.info(
+            f"{output.plural(len(commits), 'commit')}: {', '.join(c[:10] for c in commits)}"
+        )
     if run_id and not dry_run:
         output.info(f"undo with: declone rollback {run_id}")

@@ -17,6 +17,15 @@ __all__ = ["DEFAULT_HTML_PATH", "add_arguments", "run"]
 DEFAULT_HTML_PATH = Path(".declone") / "report.html"
 
 
+#: The codes ``declone report`` returns and what each means here; its ``--help`` lists them.
+EXIT_CODES = {
+    ExitCode.OK: "success",
+    ExitCode.USAGE: "usage or configuration error: an unknown --baseline, a report file it cannot write",
+    ExitCode.REFUSED: "the history database is damaged or from a newer declone",
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from declone.cli.options import add_scan_options
 
@@ -24,15 +33,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", type=Path, metavar="FILE", help="write the HTML report to FILE")
     parser.add_argument(
         "--markdown",
-        metavar="FILE",
-        help="write the short Markdown report (for a pull-request comment) to FILE; - for stdout",
+        metavar="FILE|-",
+        help="write the short Markdown report, for a pull-request comment, to FILE or stdout (-)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as versioned JSON")
     parser.add_argument(
         "--open",
         action="store_true",
-        help=f"open the HTML report in a browser (written to ROOT/{DEFAULT_HTML_PATH} "
-        "unless --html says where)",
+        help=f"open the HTML report in a browser; without --html, it is written to "
+        f"ROOT/{DEFAULT_HTML_PATH}",
     )
     parser.add_argument(
         "--baseline",

@@ -10,6 +10,18 @@ from declone.errors import DecloneError, ExitCode
 __all__ = ["add_arguments", "run"]
 
 
+#: The codes ``declone rollback`` returns and what each means here; its ``--help`` lists them.
+EXIT_CODES = {
+    ExitCode.OK: "the files were restored, or already held their original bytes",
+    ExitCode.USAGE: "usage error: a bad option, a --root that is not a folder",
+    ExitCode.REFUSED: (
+        "refused, nothing restored: a file changed since the run without --force, a read-only "
+        "file, no such run, a damaged journal"
+    ),
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_id", nargs="?", metavar="RUN_ID", help="the run (default: the latest)")
     parser.add_argument(

@@ -11,6 +11,14 @@ from declone.errors import ExitCode
 __all__ = ["add_arguments", "run", "run_document"]
 
 
+#: The codes ``declone runs`` returns and what each means here; its ``--help`` lists them.
+EXIT_CODES = {
+    ExitCode.OK: "success; a run whose manifest cannot be read is a warning",
+    ExitCode.USAGE: "usage error: a bad option, a --root that is not a folder",
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--root", type=Path, default=None, help="repository root (default: the current folder)"

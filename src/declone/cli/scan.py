@@ -11,6 +11,14 @@ from declone.errors import DecloneError, ExitCode
 __all__ = ["add_arguments", "run"]
 
 
+#: The codes ``declone scan`` returns and what each means here; its ``--help`` lists them.
+EXIT_CODES = {
+    ExitCode.OK: "success",
+    ExitCode.USAGE: "usage or configuration error: a bad option, an unknown --family, a bad pyproject.toml",
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths",

@@ -62,16 +62,19 @@ def print_summary(index: ScanIndex, stats: ScanStats, *, show_all: bool) -> None
     if index.families:
         console.print(family_table(shown))
         if len(shown) < len(index.families):
-            console.print(f"… {len(index.families) - len(shown)} more families (--all lists them)")
+            more = output.plural(len(index.families) - len(shown), "more family")
+            console.print(f"… {more} (--all lists them)")
     else:
         console.print("No duplicated class families.")
     copies = sum(len(f.copies) for f in index.families)
     lines = sum(f.duplicated_lines for f in index.families)
     removable = sum(f.removable_lines for f in index.families)
+    warning = len(index.warning_sources)
     console.print(
-        f"\n{len(index.families)} families, {copies} live copies, {lines} duplicated lines, "
-        f"{removable} removable by consolidation; "
-        f"{len(index.warning_sources)} helpers make pytest warn (PytestCollectionWarning)."
+        f"\n{output.plural(len(index.families), 'family')}, {output.plural(copies, 'live copy')}, "
+        f"{output.plural(lines, 'duplicated line')}, {removable} removable by consolidation; "
+        f"{output.plural(warning, 'helper')} {'makes' if warning == 1 else 'make'} pytest warn "
+        "(PytestCollectionWarning)."
     )
     _print_groups(index, NameGroupKind.SAME_NAME, show_all=show_all)
     _print_groups(index, NameGroupKind.NESTED, show_all=show_all)
@@ -89,7 +92,8 @@ def print_summary(index: ScanIndex, stats: ScanStats, *, show_all: bool) -> None
     )
     _print_list("Files skipped", [str(p) for p in index.problems])
     output.info(
-        f"scanned {stats.files} files ({stats.parsed} parsed, {stats.from_cache} from cache) "
+        f"scanned {output.plural(stats.files, 'file')} "
+        f"({stats.parsed} parsed, {stats.from_cache} from cache) "
         f"in {stats.seconds:.2f}s"
     )
 
@@ -106,13 +110,13 @@ def _print_groups(index: ScanIndex, kind: NameGroupKind, *, show_all: bool) -> N
     )
     shown = groups if show_all else groups[:_TOP]
     rows = [
-        f"{g.name}: {len(g.copies)} classes in {len(g.files)} files, "
-        f"{g.distinct_bodies} bodies"
+        f"{g.name}: {_classes_in_files(g)}"
         + (f"; {g.in_families} more in families" if g.in_families else "")
         for g in shown
     ]
     if len(shown) < len(groups):
-        rows.append(f"… {len(groups) - len(shown)} more names (--all lists them)")
+        more = output.plural(len(groups) - len(shown), "more name")
+        rows.append(f"… {more} (--all lists them)")
     _print_list(f"{_GROUP_TITLES[kind]}", rows, count=len(groups))
 
 
@@ -121,12 +125,20 @@ def print_name_group(group: NameGroup) -> None:
     console = output.stdout()
     console.print(
         f"[bold]{escape(group.name)}[/]: {_GROUP_TITLES[group.kind].lower()}; "
-        f"{len(group.copies)} classes in {len(group.files)} files, {group.distinct_bodies} bodies"
+        f"{escape(_classes_in_files(group))}"
         + (f", {group.in_families} more in duplicate families" if group.in_families else "")
     )
     for copy in group.copies:
         where = copy.location + (" (in a function)" if copy.in_function else "")
         console.print(f"  {escape(where)}  {escape(copy.qualname)}  body {copy.shape[:8]}")
+
+
+def _classes_in_files(group: NameGroup) -> str:
+    """``3 classes in 2 files, 1 body``."""
+    return (
+        f"{output.plural(len(group.copies), 'class')} in {output.plural(len(group.files), 'file')}, "
+        f"{output.plural(group.distinct_bodies, 'body')}"
+    )
 
 
 def _print_list(title: str, rows: list[str], *, count: int | None = None) -> None:
@@ -148,7 +160,7 @@ def print_family(index: ScanIndex, name: str) -> None:
     for number, variant in enumerate(family.variants):
         label = "dominant" if number == 0 else f"differs from {family.dominant.id}"
         console.print(
-            f"\n[bold]variant {variant.id}[/] ({variant.count} copies, {label}); "
+            f"\n[bold]variant {variant.id}[/] ({output.plural(variant.count, 'copy')}, {label}); "
             f"representative {escape(variant.representative.location)}"
         )
         diff = variant.diff
@@ -201,8 +213,8 @@ def print_occurrences(occurrences: Occurrences, *, show_all: bool) -> None:
     console = output.stdout()
     name = occurrences.name
     console.print(
-        f"\n[bold]`class {escape(name)}` on {occurrences.total} "
-        f"line{'' if occurrences.total == 1 else 's'}[/] of the {occurrences.files} files "
+        f"\n[bold]`class {escape(name)}` on {output.plural(occurrences.total, 'line')}[/] "
+        f"of the {output.plural(occurrences.files, 'file')} "
         "this scan reads; over the same files (no virtualenv, nothing .gitignore or "
         "[tool.declone] exclude leaves out) "
         f"grep -rnw --include='*.py' --include='*.py.*' 'class {escape(name)}' . "
@@ -220,6 +232,6 @@ def print_occurrences(occurrences: Occurrences, *, show_all: bool) -> None:
     if occurrences.longer_names:
         lines = occurrences.longer_names
         console.print(
-            f"  and {lines} line{'' if lines == 1 else 's'} naming a longer class "
+            f"  and {output.plural(lines, 'line')} naming a longer class "
             f"(`class {escape(name)}…`), which a grep without -w counts too"
         )

@@ -19,6 +19,17 @@ if TYPE_CHECKING:
 __all__ = ["add_arguments", "run"]
 
 
+#: The codes ``declone verify`` returns and what each means here; its ``--help`` lists them.
+EXIT_CODES = {
+    ExitCode.OK: "no regression",
+    ExitCode.FINDINGS: "a regression, also when --rollback-on-regression rolled its files back",
+    ExitCode.USAGE: "usage or configuration error",
+    ExitCode.REFUSED: "the journal or the rollback was refused; nothing restored",
+    ExitCode.TARGET: "the target's pytest is missing, did not start, or timed out on a side",
+    ExitCode.INTERRUPTED: "interrupted",
+}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_id", nargs="?", metavar="RUN_ID", help="the run (default: the latest)")
     parser.add_argument(
@@ -27,15 +38,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--python",
         metavar="PY",
-        help="the target's interpreter (default: the repo's .venv, else declone's own)",
+        help="the target's interpreter; by default ROOT/.venv/bin/python if present, else declone's",
     )
     parser.add_argument(
         "--jobs",
         type=parse_jobs,
         default="auto",
-        metavar="N",
-        help="pytest-xdist processes per side, or 'auto' (default: auto when the target has "
-        "pytest-xdist, one process otherwise)",
+        metavar="N|auto",
+        help="pytest-xdist processes per side, auto (the default) for one per core; one process "
+        "if the target lacks pytest-xdist",
     )
     parser.add_argument(
         "--guard-tests",
@@ -53,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         type=positive_seconds,
         metavar="S",
-        help="stop a side's pytest after S seconds (exit 4)",
+        help="stop a side's pytest after S seconds",
     )
     parser.add_argument("--json", action="store_true", help="print the verification as JSON")
 

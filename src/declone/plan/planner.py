@@ -8,7 +8,9 @@ the text of the family's files in; a frozen :class:`Plan` out. Each copy gets on
 * ``residual``: keep ``class LocalName(Canonical):`` with only the members the copy adds or
   changes;
 * ``skip``: with the reason (incompatible divergence, a name rebound or used dynamically, a
-  class created in a function, a file that cannot be imported from, ...);
+  class created in a function, a decorator that may register it, a file that cannot be
+  imported from, ...) and, in a few words, its cause (``defined in a function``), by which a
+  view groups the skipped copies;
 * ``canonical``: the copy *is* the canonical class; it stays;
 * ``done``: the copy is already a residual subclass of the canonical (a migration ran).
 
@@ -162,6 +164,9 @@ class CopyPlan:
     reason: str
     keep_members: tuple[str, ...] = ()
     import_check: ImportCheck | None = None
+    #: Why a skipped copy is skipped, in a few words that read after a count ("3 defined in
+    #: a function"); the same for every copy skipped for the same cause. "" for the others.
+    cause: str = ""
 
     @property
     def location(self) -> str:
@@ -301,6 +306,12 @@ def _entry(copy: ClassRecord, action: Action, reason: str, **extra: object) -> C
     return CopyPlan(copy.path, copy.name, copy.lineno, copy.end_lineno, action, reason, **extra)  # type: ignore[arg-type]
 
 
+def _skip(
+    copy: ClassRecord, reason: str, cause: str, *, import_check: ImportCheck | None = None
+) -> CopyPlan:
+    return _entry(copy, Action.SKIP, reason, cause=cause, import_check=import_check)
+
+
 def _plan_copy(
     copy: ClassRecord,
     family: Family,
@@ -314,50 +325,67 @@ def _plan_copy(
     if canonical.origin is CanonicalOrigin.EXISTING and copy == canonical.source_copy:
         return _entry(copy, Action.CANONICAL, "the canonical class itself; it stays")
     if canonical.path is not None and copy.path == canonical.path:
-        return _entry(
+        return _skip(
             copy,
-            Action.SKIP,
             f"in the canonical's own module; bind {copy.name} = {canonical.name} by hand",
+            "in the canonical's own module",
         )
     if copy.in_function:
-        return _entry(copy, Action.SKIP, "class created in a function; it cannot be imported")
+        return _skip(
+            copy, "class created in a function; it cannot be imported", "defined in a function"
+        )
     if copy.qualname != copy.name or copy.col != 0:
-        return _entry(
+        return _skip(
             copy,
-            Action.SKIP,
             f"nested in {copy.qualname.rsplit('.', 1)[0]}; only module-level classes move",
+            "nested in a class",
         )
     if copy.path not in trees:
-        return _entry(copy, Action.SKIP, "file could not be read")
+        return _skip(copy, "file could not be read", "in a file that could not be read")
     tree = trees[copy.path]
     if tree is None:
-        return _entry(copy, Action.SKIP, "file unparseable by this interpreter; it is left as is")
+        return _skip(
+            copy,
+            "file unparseable by this interpreter; it is left as is",
+            "in a file this interpreter cannot parse",
+        )
     node = find_class(tree, copy.name, copy.lineno)
     if node is None or node not in tree.body:
-        return _entry(copy, Action.SKIP, "class not found at module level; scan again")
+        return _skip(
+            copy, "class not found at module level; scan again", "not found at module level"
+        )
     if _already_residual(node, tree, canonical):
         return _entry(copy, Action.DONE, f"already a subclass of {canonical.reference}")
     importable = check_import(
         context, copy.path, canonical.module, canonical.path, installed=installed
     )
     if not importable.importable:
-        return _entry(
+        return _skip(
             copy,
-            Action.SKIP,
             f"cannot import the canonical: {importable.reason}",
+            "cannot import the canonical",
             import_check=importable,
         )
-    problem = _namespace_problem(copy, tree, name_counts)
+    problem, cause = _namespace_problem(copy, tree, name_counts)
     if problem:
-        return _entry(copy, Action.SKIP, problem, import_check=importable)
+        return _skip(copy, problem, cause, import_check=importable)
+    # A decorator that may register the class is the copy's own trait, not a difference from
+    # the canonical: the copy the canonical is written from has it too, and diverges from
+    # nothing.
+    problem, cause = _registering_decorator(node)
+    if problem:
+        return _skip(copy, problem, cause, import_check=importable)
     kept, divergence = _compare(copy, node, tree, canonical)
     if divergence:
-        return _entry(
-            copy, Action.SKIP, f"incompatible divergence: {divergence}", import_check=importable
+        return _skip(
+            copy,
+            f"incompatible divergence: {divergence}",
+            "incompatibly divergent",
+            import_check=importable,
         )
     collection = _collection_problem(copy, canonical, pytest, kept)
     if collection:
-        return _entry(copy, Action.SKIP, collection, import_check=importable)
+        return _skip(copy, collection, "would change what pytest collects", import_check=importable)
     if kept:
         members = ", ".join(kept)
         return _entry(
@@ -393,27 +421,60 @@ def _replace_reason(canonical: Canonical) -> str:
 
 def _namespace_problem(
     copy: ClassRecord, tree: ast.Module, name_counts: Mapping[tuple[str, str], int]
-) -> str:
+) -> tuple[str, str]:
+    """Why the copy's name cannot become an import, and its cause; ``("", "")`` if it can."""
     facts = read_module_facts(tree)
     if name_counts.get((copy.path, copy.name), 0) > 1:
-        return f"{copy.name} is defined more than once in the file"
+        return f"{copy.name} is defined more than once in the file", "defined twice in one file"
     rebound = [
         b.lineno for b in facts.bindings_of(copy.name) if not isinstance(b.node, ast.ClassDef)
     ]
     if rebound:
-        return f"name rebound at line {rebound[0]}"
+        return f"name rebound at line {rebound[0]}", "with a rebound name"
     if copy.name in facts.globals_declared:
         return (
-            f"name declared global at line {facts.globals_declared[copy.name]}; it may be rebound"
+            f"name declared global at line {facts.globals_declared[copy.name]}; it may be rebound",
+            "with a name declared global",
         )
     if copy.name in facts.dynamic_names:
-        return f"name used dynamically (looked up by a string at line {facts.dynamic_names[copy.name]})"
+        return (
+            f"name used dynamically (looked up by a string at line {facts.dynamic_names[copy.name]})",
+            "with a name used dynamically",
+        )
     if facts.evaluator_lines:
-        return f"name may be used dynamically: eval/exec at line {facts.evaluator_lines[0]}"
+        return (
+            f"name may be used dynamically: eval/exec at line {facts.evaluator_lines[0]}",
+            "in a file that calls eval or exec",
+        )
     identity = sorted(set(attribute_uses(tree)) & _IDENTITY_ATTRIBUTES)
     if identity:
-        return f"the file reads {identity[0]}, which changes when the class moves"
-    return ""
+        return (
+            f"the file reads {identity[0]}, which changes when the class moves",
+            f"in a file that reads {identity[0]}",
+        )
+    return "", ""
+
+
+def _registering_decorator(node: ast.ClassDef) -> tuple[str, str]:
+    """A decorator on the class or one of its members that may register it where it is
+    defined, and its cause; ``("", "")`` when every decorator is pure."""
+    for expression in node.decorator_list:
+        name = _impure_name(ast.unparse(expression))
+        if name:
+            return (
+                f"decorated with @{name}, which may register the class where it is defined",
+                f"decorated with @{name}",
+            )
+    for member in class_members(node):
+        for decorator in member.decorators:
+            name = _impure_name(decorator)
+            if name:
+                return (
+                    f"its {member.name} is decorated with @{name}, which may register it "
+                    "where it is defined",
+                    f"with a member decorated with @{name}",
+                )
+    return "", ""
 
 
 def _compare(
@@ -422,9 +483,6 @@ def _compare(
     """Members the copy must keep, or the reason it cannot become the canonical."""
     decorators = tuple(ast.unparse(d) for d in node.decorator_list)
     members = class_members(node)
-    impure = _impure_decorator(decorators, members)
-    if impure:
-        return [], f"decorated with @{impure}, which may register the class where it is defined"
     bases = copy.bases
     if canonical.same_origin:
         if bases != canonical.bases:
@@ -487,11 +545,11 @@ def _implicit_additions(members: tuple[Member, ...], canonical: Canonical) -> st
     return ""
 
 
-def _impure_decorator(decorators: tuple[str, ...], members: tuple[Member, ...]) -> str:
-    for decorator in (*decorators, *(d for m in members for d in m.decorators)):
-        name = decorator.split("(", 1)[0]
-        if name not in _PURE_DECORATORS and not name.endswith((".setter", ".getter", ".deleter")):
-            return name
+def _impure_name(decorator: str) -> str:
+    """The decorator's name if it may register what it wraps; "" for a pure one."""
+    name = decorator.split("(", 1)[0]
+    if name not in _PURE_DECORATORS and not name.endswith((".setter", ".getter", ".deleter")):
+        return name
     return ""
 
 

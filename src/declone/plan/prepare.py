@@ -104,12 +104,16 @@ def prepare_plan(
 
 
 def plan_changes(prepared: PreparedPlan) -> tuple[FileChange, ...]:
-    """The planned files rewritten in memory, the extracted module first."""
+    """The planned files rewritten in memory, the extracted module first.
+
+    The module is written only for files that change: when every copy is skipped, or no
+    planned rewrite changes its file, nothing would import it and there is no module.
+    """
     if prepared.plan is None:
         return ()
     changes = list(preview(prepared.plan, prepared.sources))
     extracted = prepared.resolved.extracted
-    if extracted is not None and changes:
+    if extracted is not None and any(change.changed for change in changes):
         created = FileChange(
             extracted.path,
             RewriteStatus.CHANGED,

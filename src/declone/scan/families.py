@@ -696,12 +696,18 @@ def compare_to(
 
 
 def _verdict(dominant: ClassRecord, copy: ClassRecord) -> CopyVerdict:
+    """How ``copy`` relates to the dominant variant, with a reason that names what differs.
+
+    ``identical to the dominant variant``; ``a subset: lacks close_all`` (the dominant
+    variant has all the copy has, the same way: what it lacks, or else how it differs, such
+    as its class decorators or the order of its statements); ``diverges: get_messages is
+    async here, sync in the dominant variant; adds render_chunk``.
+    """
     if copy.shape == dominant.shape:
-        return CopyVerdict(copy, Compatibility.IDENTICAL)
+        return CopyVerdict(copy, Compatibility.IDENTICAL, "identical to the dominant variant")
     diff = compare_to(dominant, copy, with_source=False)
+    # What it changes of the members both have, then what it adds, then what it lacks.
     reasons = []
-    if diff.methods_added:
-        reasons.append("adds " + ", ".join(diff.methods_added))
     for name, change in diff.async_changes:
         reasons.append(
             f"{name} is {change.split('->')[1]} here, {change.split('->')[0]} in the dominant variant"
@@ -709,7 +715,11 @@ def _verdict(dominant: ClassRecord, copy: ClassRecord) -> CopyVerdict:
     for name, _, signature in diff.signature_changes:
         reasons.append(f"{name} has another signature: {signature}")
     if diff.bases_changed:
-        reasons.append(f"other bases: ({', '.join(copy.bases)})")
+        here, there = (
+            f"based on {', '.join(bases)}" if bases else "no bases"
+            for bases in (copy.bases, dominant.bases)
+        )
+        reasons.append(f"{here} here, {there} in the dominant variant")
     changed_bodies = [
         m.name
         for m in copy.methods
@@ -720,14 +730,42 @@ def _verdict(dominant: ClassRecord, copy: ClassRecord) -> CopyVerdict:
     ]
     if changed_bodies:
         reasons.append("changes the body of " + ", ".join(changed_bodies))
+    if diff.methods_added:
+        reasons.append("adds " + ", ".join(diff.methods_added))
     extra_attributes = [a for a in copy.class_attributes if a not in dominant.class_attributes]
     if extra_attributes:
-        reasons.append("adds class attributes " + ", ".join(extra_attributes))
-    if not reasons and Counter(copy.statement_hashes) - Counter(dominant.statement_hashes):
-        reasons.append("changes class-level statements")
+        noun = "class attribute" if len(extra_attributes) == 1 else "class attributes"
+        reasons.append(f"adds {noun} {', '.join(extra_attributes)}")
+    extra = (Counter(copy.statement_hashes) - Counter(dominant.statement_hashes)).total()
+    if not reasons and extra:
+        reasons.append(
+            f"has {extra} class-level statement{'' if extra == 1 else 's'} "
+            "the dominant variant lacks"
+        )
+    lacks = list(diff.methods_missing)
+    attributes = [a for a in dominant.class_attributes if a not in copy.class_attributes]
+    if attributes:
+        noun = "class attribute" if len(attributes) == 1 else "class attributes"
+        lacks.append(f"{noun} {', '.join(attributes)}")
+    decorated = ""
+    if copy.decorators != dominant.decorators:
+        here, there = (
+            "decorated with " + ", ".join(f"@{d}" for d in decorators)
+            if decorators
+            else "not decorated"
+            for decorators in (copy.decorators, dominant.decorators)
+        )
+        decorated = f"{here} here, {there} in the dominant variant"
     if reasons:
-        return CopyVerdict(copy, Compatibility.DIVERGENT, "; ".join(reasons))
-    missing = ", ".join(diff.methods_missing) or "nothing"
-    return CopyVerdict(
-        copy, Compatibility.SUBSET, f"the dominant variant has all it has (it lacks {missing})"
-    )
+        reasons += [f"lacks {', '.join(lacks)}"] if lacks else []
+        reasons += [decorated] if decorated else []
+        return CopyVerdict(copy, Compatibility.DIVERGENT, "diverges: " + "; ".join(reasons))
+    # A subset: what it lacks, else how it differs (class decorators, the statements' order).
+    missing = (Counter(dominant.statement_hashes) - Counter(copy.statement_hashes)).total()
+    if not lacks and missing:
+        lacks.append(f"{missing} class-level statement{'' if missing == 1 else 's'}")
+    parts = [f"lacks {', '.join(lacks)}"] if lacks else []
+    parts += [decorated] if decorated else []
+    # Nothing lacking and the same decorators and bases: only the statements' order differs.
+    difference = "; ".join(parts) or "the same statements in another order"
+    return CopyVerdict(copy, Compatibility.SUBSET, f"a subset: {difference}")
