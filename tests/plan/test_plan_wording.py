@@ -241,54 +241,14 @@ def test_verdict_reasons_name_what_differs(
 
 #: Two structural clones in one test file, one of them a ``Test*`` helper that pytest warns
 #: about, and a third that adds a method: one family, one file, one warning.
-ONE_FILE = """\
-class TestRecorder:
-    def __init__(self):
-        self.sent = []
-        self.closed = False
-
-    def send(self, message):
-        self.sent.append(message)
-
-    def close(self):
-        self.closed = True
-
-    def last(self):
-        return self.sent[-1]
-
-
-class OtherRecorder:
-    def __init__(self):
-        self.sent = []
-        self.closed = False
-
-    def send(self, message):
-        self.sent.append(message)
-
-    def close(self):
-        self.closed = True
-
-    def last(self):
-        return self.sent[-1]
-
-
-class ThirdRecorder:
-    def __init__(self):
-        self.sent = []
-        self.closed = False
-
-    def send(self, message):
-        self.sent.append(message)
-
-    def close(self):
-        self.closed = True
-
-    def last(self):
-        return self.sent[-1]
-
-    def clear(self):
-        self.sent.clear()
-"""
+LAST = "\n    def last(self):\n        return self.sent[-1]\n"
+ONE_FILE = "\n\n".join(
+    (
+        helper("TestRecorder", LAST),
+        helper("OtherRecorder", LAST),
+        helper("ThirdRecorder", LAST + "\n    def clear(self):\n        self.sent.clear()\n"),
+    )
+)
 
 
 def test_scan_counts_agree_with_their_nouns(

@@ -18,24 +18,14 @@ from declone.config import PytestConfig
 from declone.model import FileProblem, FileRecord
 from declone.scan.parsing import extract_file
 from declone.scan.scanner import _Job, _read_and_extract
+from migration_support import helper
 
 DEFAULT = PytestConfig()
 
 #: Python 3.14 reads t-strings (PEP 750) and ``except A, B:`` (PEP 758); older ones do not.
 BEFORE_314 = sys.version_info < (3, 14)
 
-HELPER = """\
-class RecordingClient:
-    def __init__(self):
-        self.sent = []
-        self.closed = False
-
-    def send(self, message):
-        self.sent.append(message)
-
-    def close(self):
-        self.closed = True
-"""
+HELPER = helper("RecordingClient")
 
 INVALID = "syntax error: invalid syntax; fix it or exclude the file"
 TOO_DEEP = "too deeply nested to parse (RecursionError); exclude the file"

@@ -46,7 +46,7 @@ from declone.plan.classapi import (
 )
 from declone.plan.importability import ImportCheck, ImportContext, check_import
 from declone.rewrite import read_module_facts
-from declone.scan import sets_test_false
+from declone.scan import is_pure_decorator, sets_test_false
 
 __all__ = [
     "Action",
@@ -64,32 +64,6 @@ _NO_ARGUMENTS = Signature((), (), varargs=False, varkw=False)
 _HARMLESS_DUNDERS = frozenset({"__test__", "__doc__", "__all__"})
 #: Attributes whose value changes when a class moves to another module or name.
 _IDENTITY_ATTRIBUTES = frozenset({"__module__", "__qualname__"})
-#: Decorators that only shape the class or method they wrap. Any other decorator may register
-#: the object where it is defined (venusian scans, plugin registries, ``@register``), which
-#: an import from another module would silently change.
-_PURE_DECORATORS = frozenset(
-    {
-        "property",
-        "staticmethod",
-        "classmethod",
-        "abstractmethod",
-        "abc.abstractmethod",
-        "cached_property",
-        "functools.cached_property",
-        "total_ordering",
-        "functools.total_ordering",
-        "dataclass",
-        "dataclasses.dataclass",
-        "overload",
-        "typing.overload",
-        "override",
-        "typing.override",
-        "final",
-        "typing.final",
-        "unique",
-        "enum.unique",
-    }
-)
 
 
 class Action(enum.StrEnum):
@@ -547,10 +521,7 @@ def _implicit_additions(members: tuple[Member, ...], canonical: Canonical) -> st
 
 def _impure_name(decorator: str) -> str:
     """The decorator's name if it may register what it wraps; "" for a pure one."""
-    name = decorator.split("(", 1)[0]
-    if name not in _PURE_DECORATORS and not name.endswith((".setter", ".getter", ".deleter")):
-        return name
-    return ""
+    return "" if is_pure_decorator(decorator) else decorator.split("(", 1)[0]
 
 
 def _api_problem(member: Member, theirs: Member, canonical: Canonical) -> str:

@@ -12,7 +12,7 @@ its JSON; ``occurrences`` reconciles ``grep 'class NAME'`` with what the scan fo
 from declone.scan.document import index_to_json, occurrences_to_json, summary_of, with_stats
 from declone.scan.families import jaccard
 from declone.scan.files import FileListing, is_backup_name, list_source_files
-from declone.scan.normalise import is_docstring, sets_test_false
+from declone.scan.normalise import is_docstring, is_pure_decorator, sets_test_false
 from declone.scan.occurrences import Occurrence, OccurrenceKind, Occurrences
 from declone.scan.parsing import extract_file
 from declone.scan.scanner import (
@@ -40,6 +40,7 @@ __all__ = [
     "index_to_json",
     "is_backup_name",
     "is_docstring",
+    "is_pure_decorator",
     "jaccard",
     "list_source_files",
     "occurrences_to_json",

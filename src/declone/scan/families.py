@@ -45,6 +45,7 @@ from declone.model import (
     VariantDiff,
     split_statements,
 )
+from declone.scan.normalise import is_pure_decorator
 
 __all__ = [
     "FamilyOptions",
@@ -601,25 +602,6 @@ def build_family(
     )
 
 
-#: Class decorators that leave a class as it is wherever it is defined: a copy under one of
-#: them can be replaced by an import. Any other decorator may register the class where it
-#: stands (a plugin registry, an ORM), so such a copy counts for nothing here.
-_INERT_DECORATORS = (
-    "dataclass",
-    "dataclasses.dataclass",
-    "pytest.mark.",
-    "functools.total_ordering",
-    "total_ordering",
-    "typing.final",
-    "final",
-)
-
-
-def _is_inert(decorator: str) -> bool:
-    name = decorator.split("(", 1)[0]
-    return any(name == d or (d.endswith(".") and name.startswith(d)) for d in _INERT_DECORATORS)
-
-
 def _removable_lines(
     dominant: ClassRecord, verdicts: Sequence[CopyVerdict], scopes: Mapping[str, str]
 ) -> int:
@@ -635,7 +617,7 @@ def _removable_lines(
     replaceable: Counter[str] = Counter()
     for verdict in verdicts:
         copy = verdict.copy
-        if copy.in_function or not all(_is_inert(d) for d in copy.decorators):
+        if copy.in_function or not all(is_pure_decorator(d) for d in copy.decorators):
             continue
         scope = scopes.get(copy.path, "")
         replaceable[scope] += 1

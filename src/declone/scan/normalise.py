@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "COMPOUND_STATEMENTS",
+    "PURE_DECORATORS",
     "class_attributes",
     "count_statement",
     "count_statements",
@@ -25,11 +26,47 @@ __all__ = [
     "first_line",
     "init_attributes",
     "is_docstring",
+    "is_pure_decorator",
     "params_of",
     "sets_test_false",
     "short_hash",
     "without_docstring",
 ]
+
+
+#: Decorators that only shape the class or method they wrap. Any other decorator may register
+#: the object where it is defined (venusian scans, plugin registries, ``@register``), which
+#: an import from another module would silently change.
+PURE_DECORATORS = frozenset(
+    {
+        "property",
+        "staticmethod",
+        "classmethod",
+        "abstractmethod",
+        "abc.abstractmethod",
+        "cached_property",
+        "functools.cached_property",
+        "total_ordering",
+        "functools.total_ordering",
+        "dataclass",
+        "dataclasses.dataclass",
+        "overload",
+        "typing.overload",
+        "override",
+        "typing.override",
+        "final",
+        "typing.final",
+        "unique",
+        "enum.unique",
+    }
+)
+
+
+def is_pure_decorator(decorator: str) -> bool:
+    """Whether a decorator, as written (``dataclass(frozen=True)``), only shapes what it wraps:
+    one of ``PURE_DECORATORS``, or a property's setter, getter or deleter."""
+    name = decorator.split("(", 1)[0]
+    return name in PURE_DECORATORS or name.endswith((".setter", ".getter", ".deleter"))
 
 
 def short_hash(text: str) -> str:
