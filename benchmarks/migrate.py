@@ -17,7 +17,7 @@ import time
 import libcst as cst
 
 from declone.rewrite import ClassEdit, EditAction, RewriteStatus, rewrite_source
-from declone.rewrite.transform import _head_with_imports
+from declone.rewrite.importblock import _head_with_imports
 
 COPY = '''\
 # Fake connection used by these tests

@@ -206,6 +206,11 @@ class Settings:
     #: More backup copies (gitignore globs): ``.py`` files kept apart from live code, like
     #: backup-like names and the files below a backup folder, which always are.
     backup: tuple[str, ...] = ()
+    #: More test code (gitignore globs), beside what pytest's own options say is test code.
+    test_paths: tuple[str, ...] = ()
+    #: Base classes known not to register their subclasses (``pkg.module.Base`` or ``Base``):
+    #: a class derived from one of them may move.
+    inert_bases: tuple[str, ...] = ()
     #: Files that copies under one name (a family, or a name listed apart) must span.
     min_copies: int = 2
     #: Near-clone threshold: Jaccard similarity of normalised statements.
@@ -232,6 +237,8 @@ _SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
     "include": list,
     "exclude": list,
     "backup": list,
+    "test-paths": list,
+    "inert-bases": list,
     "min-copies": int,
     "similarity": (int, float),
     "min-lines": int,
@@ -279,7 +286,7 @@ def load_settings(root: Path) -> Settings:
                 f"{pyproject}:1:1: unknown key [tool.declone] {key}; known keys: {known}",
                 ExitCode.USAGE,
             )
-    for key in ("include", "exclude", "backup"):
+    for key in ("include", "exclude", "backup", "test_paths", "inert_bases"):
         if key in values:
             values[key] = tuple(values[key])
     if "cache_dir" in values:

@@ -28,6 +28,7 @@ __all__ = [
     "MethodInfo",
     "NameGroup",
     "NameGroupKind",
+    "RelatedClass",
     "ScanIndex",
     "Variant",
     "VariantDiff",
@@ -309,6 +310,9 @@ class Family:
     removable_lines: int = 0
     #: The import scopes its copies are in (root folders, ``""`` for the repository's root).
     scopes: tuple[str, ...] = ("",)
+    #: Production classes that look like a family of test code without being copies of its
+    #: dominant body: listed beside it, never members (test code must not take them in).
+    related: tuple[RelatedClass, ...] = ()
 
     @property
     def dominant(self) -> Variant:
@@ -360,6 +364,24 @@ class ClassRef:
     @property
     def location(self) -> str:
         return f"{self.path}:{self.lineno}:{self.col + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedClass:
+    """A production class like a test family's dominant body, but not a copy of it."""
+
+    name: str
+    ref: ClassRef
+    #: Jaccard similarity of its normalised statements to the dominant body's (0 to 1).
+    similarity: float
+
+    @property
+    def path(self) -> str:
+        return self.ref.path
+
+    @property
+    def lineno(self) -> int:
+        return self.ref.lineno
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,10 @@ def test_migrating_every_family_keeps_the_suite_green_and_rolls_back(
         in log
     )
 
-    code, agents = migrate(root, capsys, "MockAgent", "--extract-to", "tests/support/agents.py")
+    # MockAgent's failure copy overrides half of the canonical: a residual only with --unsafe.
+    code, agents = migrate(
+        root, capsys, "MockAgent", "--extract-to", "tests/support/agents.py", "--unsafe"
+    )
     assert code == 0
     assert len(agents["changed"]) == 5
 
@@ -181,7 +184,9 @@ def test_migrating_every_family_keeps_the_suite_green_and_rolls_back(
         root, capsys, "TestWebSocketConnection", "--extract-to", "tests/support/websocket.py"
     )
     assert again["changed"] == []
-    code, again = migrate(root, capsys, "MockAgent", "--extract-to", "tests/support/agents.py")
+    code, again = migrate(
+        root, capsys, "MockAgent", "--extract-to", "tests/support/agents.py", "--unsafe"
+    )
     assert (code, again["changed"]) == (0, [])
     assert tree_bytes(root) == migrated
 
@@ -205,6 +210,7 @@ def test_dry_run_prints_the_diff_and_touches_nothing(
             "--extract-to",
             "tests/support/agents.py",
             "--dry-run",
+            "--unsafe",
             "--no-cache",
         ]
     )

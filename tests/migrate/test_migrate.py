@@ -70,6 +70,7 @@ GOLDEN = [
         from __future__ import annotations
 
         import os
+
         {IMPORT}
 
         def make() -> Recorder:
@@ -118,6 +119,7 @@ GOLDEN = [
         """,
         f"""\
         import os
+
         {IMPORT}
 
         def test_path():
@@ -213,8 +215,9 @@ def test_several_families_in_one_file(repo: Any, capsys: pytest.CaptureFixture[s
     )
     expected = (
         "import os\n"
-        "from tests.support.rec import Recorder\n"
+        "\n"
         "from tests.support.counter import Counter\n"
+        "from tests.support.rec import Recorder\n"
         "\n\n"
         "def test_both():\n"
         "    assert Recorder().sent == [] and Counter().count == 0\n"
@@ -349,7 +352,9 @@ def test_usage_and_refusals(repo: Any, capsys: pytest.CaptureFixture[str], tmp_p
     # Nothing left: the family is gone, the canonical still resolves.
     capsys.readouterr()
     assert migrate(root) == 0
-    assert "nothing to migrate" in capsys.readouterr().err
+    assert "nothing to do: Recorder is defined once, in tests/support/rec.py" in (
+        capsys.readouterr().err
+    )
 
 
 def test_skipped_copies_make_exit_status_one(repo: Any, capsys: pytest.CaptureFixture[str]) -> None:

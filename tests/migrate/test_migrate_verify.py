@@ -160,9 +160,9 @@ def test_a_migration_that_keeps_behaviour_passes_every_batch(
     err = capsys.readouterr().err
     assert code == 0
     # The batch's own tests and the guard test, on both sides.
-    assert "batch 1/2: 2 file(s), 4 test(s) compared: no regression" in err
-    assert "batch 2/2: 1 file(s), 2 test(s) compared: no regression" in err
-    assert "verification: 2 batch(es), 6 test(s) compared, no regression; recorded in" in err
+    assert "batch 1/2: 2 files, 4 tests compared: no regression" in err
+    assert "batch 2/2: 1 file, 2 tests compared: no regression" in err
+    assert "verification: 2 batches, 6 tests compared, no regression; recorded in" in err
     (run_dir,) = (root / ".declone/runs").iterdir()
     record = verification_record(root, run_dir.name)
     assert record["status"] == "passed"
@@ -199,14 +199,14 @@ def test_a_regressing_file_is_rolled_back_and_the_migration_goes_on(
     assert (root / "tests/test_b.py").read_bytes() == original_b
     for name in "ac":
         assert MIGRATED_IMPORT in (root / f"tests/test_{name}.py").read_text()
-    assert "batch 1/2: 2 file(s), 3 test(s) compared: 1 regression(s)" in err
+    assert "batch 1/2: 2 files, 3 tests compared: 1 regression" in err
     assert "tests/test_b.py::test_messages_is_a_copy: passed -> failed" in err
     assert "[tests/test_b.py]" in err
     assert "rolled back: tests/test_b.py" in err
-    assert "verified again (1 test(s)): no regression" in err
-    assert "batch 2/2: 1 file(s), 1 test(s) compared: no regression" in err
+    assert "verified again (1 test): no regression" in err
+    assert "batch 2/2: 1 file, 1 test compared: no regression" in err
     assert "2 files changed in run" in err
-    assert "1 regression(s) in batch(es) 1; rolled back: tests/test_b.py" in err
+    assert "1 regression in batch 1; rolled back: tests/test_b.py" in err
     (run_dir,) = (root / ".declone/runs").iterdir()
     record = verification_record(root, run_dir.name)
     assert record["status"] == "rolled back"

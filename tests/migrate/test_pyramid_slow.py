@@ -110,7 +110,9 @@ def test_pyramid_suite_passes_after_migrating_its_test_helpers(tmp_path: Path) -
             runs.append(document["run_id"])
             migrated_files.update(c["path"] for c in document["changed"])
     assert len(runs) >= 20
-    assert len(migrated_files) >= 50
+    # The safe tier only: copies whose bases come from zope (declone cannot read them), that
+    # read __module__ or carry a decorator that may register them stay where they are.
+    assert len(migrated_files) >= 45
 
     passed_after, ids_after = suite(python, root)
     assert passed_after == PASSED_ON_THE_UNTOUCHED_SDIST

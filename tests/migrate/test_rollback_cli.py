@@ -66,7 +66,7 @@ def test_rollback_latest_run_by_default(
     monkeypatch.chdir(tmp_path)
     assert main(["rollback"]) == ExitCode.OK
     assert (tmp_path / "tests/test_a.py").read_bytes() == b"old a\r\n"
-    assert "restored 2 file(s)" in capsys.readouterr().err
+    assert "restored 2 files" in capsys.readouterr().err
 
 
 def test_rollback_selected_files_with_json(

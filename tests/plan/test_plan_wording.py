@@ -111,9 +111,12 @@ def test_the_extracted_copy_is_skipped_for_its_decorator_not_for_divergence(
     entry = next(e for e in document["files"] if f"{e['path']}:{e['line']}:1" == source)
     # Before: "incompatible divergence: decorated with @attr.s, ..." for the very copy the
     # canonical is written from, which diverges from nothing.
-    assert (entry["action"], entry["reason"]) == (
+    # A decorator that may register the class makes the copy unsafe: --unsafe would move it.
+    assert (entry["action"], entry["tier"], entry["reason"]) == (
         "skip",
-        "decorated with @attr.s, which may register the class where it is defined",
+        "unsafe",
+        "decorated with @attr.s, which may register the class where it is defined; "
+        "--unsafe plans it anyway",
     )
     assert not [e for e in document["files"] if "divergence" in e["reason"]]
 
@@ -311,4 +314,4 @@ def test_files_left_for_a_later_run_are_counted_in_english(
     )
     # Before: "1 files would change, ..." and "1 files left for a later run".
     assert f"1 file would change, would create {EXTRACT}" in err.splitlines()
-    assert "1 file left for a later run (--paths / --max-files)" in err.splitlines()
+    assert "1 file left for a later run (--max-files)" in err.splitlines()

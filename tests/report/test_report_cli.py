@@ -27,7 +27,7 @@ from declone.report.markdown import render_markdown
 def test_terminal_tables(history_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--root", str(history_repo), "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert "1 families, 3 live copies" in out
+    assert "1 family, 3 live copies" in out
     assert "copies 6 -> 3, warnings 3 -> 0" in out
     for title in ("Families", "Migration runs", "Measurement history"):
         assert title in out

@@ -1,6 +1,6 @@
 """``declone check [PATH ...]``: the CI and pre-commit guard that keeps families consolidated.
 
-Exit codes: 0 clean, 1 violations, 2 usage or configuration error.
+Exit codes: ``EXIT_CODES`` below (``--help`` lists them).
 """
 
 from __future__ import annotations
@@ -126,7 +126,12 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         from declone.atomic import write_text_atomic
 
-        write_text_atomic(args.output, text)
+        try:
+            write_text_atomic(args.output, text)
+        except OSError as exc:
+            raise DecloneError(
+                f"{args.output}: cannot write the report: {exc.strerror or exc}", ExitCode.USAGE
+            ) from None
     elif text:
         output.emit_text(text)
     output.info(summary_line(result.violations, result.checked_files))

@@ -101,7 +101,16 @@ def prepare_repo(example: Path, workdir: Path) -> Path:
         ("add", "-A"),
         ("commit", "-q", "-m", "The example as it is: copies everywhere"),
     ):
-        subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True)
+        try:
+            subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            said = getattr(exc, "stderr", b"") or b""
+            reason = said.decode(errors="replace").strip() or str(exc)
+            raise DecloneError(
+                f"{root}: `git {' '.join(arguments)}` failed: {reason}; the demo needs git "
+                "(install it, or set user.name/user.email if git asks for them)",
+                ExitCode.REFUSED,
+            ) from None
     return root
 
 
@@ -127,6 +136,9 @@ def stages_for(root: Path, *, verify: bool, report: Path | None = None) -> tuple
                 str(BATCH_SIZE),
                 "--commit",
                 "--register",
+                # MockAgent's failure copy overrides half of its canonical: an unsafe residual,
+                # which the verification proves.
+                "--unsafe",
                 *(("--verify",) if verify else ()),
             ),
             accepted=(0, 1),
@@ -161,6 +173,7 @@ EXIT_CODES = {
     ExitCode.OK: "the whole pipeline ran",
     ExitCode.FINDINGS: "a stage failed: its command line and exit code are shown",
     ExitCode.USAGE: "usage error: no such example, a --workdir that holds a copy already, no place for the report",
+    ExitCode.REFUSED: "git is missing or could not make the example a repository",
     ExitCode.TARGET: (
         "pytest is missing from declone's interpreter, or did not start, for the example's tests"
     ),

@@ -35,7 +35,7 @@ EXIT_CODES = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_canonical_options(parser)
+    add_canonical_options(parser, unsafe=False)
     parser.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
     parser.add_argument(
         "--allow-dirty", action="store_true", help="rewrite files that have uncommitted changes"

@@ -99,6 +99,8 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.exit_codes: Mapping[ExitCode, str] = {}
+        #: The parser of the command being run: it reports the command's own usage errors.
+        self.command_parser: argparse.ArgumentParser | None = None
         self.footer = ""
 
     def format_usage(self) -> str:
@@ -165,7 +167,7 @@ def _load(name: str) -> _CommandModule:
     return cast(_CommandModule, importlib.import_module(module_name))
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> _Parser:
     """The parser; only ``command``'s module is imported, so start-up stays fast."""
     parser = _Parser(
         prog="declone",
@@ -185,6 +187,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             module = _load(name)
             module.add_arguments(sub)
             sub.exit_codes = module.EXIT_CODES
+            parser.command_parser = sub
     return parser
 
 
@@ -194,7 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((word for word in arguments if not word.startswith("-")), None)
     parser = build_parser(command if command in COMMANDS else None)
     try:
-        args = parser.parse_args(arguments)
+        args, unknown = parser.parse_known_args(arguments)
+        if unknown:
+            # Said with the command's usage, not declone's: the option belongs to it.
+            (parser.command_parser or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help/--version
         return int(exc.code) if isinstance(exc.code, int) else ExitCode.USAGE
     try:

@@ -11,20 +11,20 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from declone.cli.options import (
     add_canonical_options,
     parse_jobs,
     positive_seconds,
-    prepare_plan_from_args,
+    prepare_plans_from_args,
 )
 from declone.errors import DecloneError, ExitCode
 
 if TYPE_CHECKING:
-    from declone.measure import BatchCheck
+    from declone.measure import BatchCheck, ImportCheck, ImportChecker
     from declone.migrate import BatchCallback, BatchOutcome, JournalWriter, Selection, SkippedFile
-    from declone.plan import PreparedPlan
+    from declone.plan import Plan, PreparedPlan, PreparedPlans
 
 __all__ = ["add_arguments", "run"]
 
@@ -33,8 +33,9 @@ __all__ = ["add_arguments", "run"]
 EXIT_CODES = {
     ExitCode.OK: "every planned copy was migrated",
     ExitCode.FINDINGS: (
-        "copies skipped or not written, or a batch that regressed under --verify, even when "
-        "its files were rolled back"
+        "copies skipped or not written, a batch rolled back because a changed module no "
+        "longer imports, or a batch that regressed under --verify, even when its files were "
+        "rolled back"
     ),
     ExitCode.USAGE: "usage or configuration error",
     ExitCode.REFUSED: (
@@ -57,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=[],
         metavar="P",
-        help="migrate only the files under these paths",
+        help="migrate only the copies under these paths",
     )
     parser.add_argument(
         "--batch-size", type=int, default=20, metavar="N", help="files per batch (default 20)"
@@ -80,6 +81,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--register",
         action="store_true",
         help="record the family in [tool.declone.families] so that `declone check` guards it",
+    )
+    parser.add_argument(
+        "--no-import-check",
+        dest="import_check",
+        action="store_false",
+        help="do not import each changed module with --python before and after its batch; "
+        "by default a module that no longer imports rolls its batch back",
     )
     _add_verify_options(parser)
     parser.add_argument("--json", action="store_true", help="print the run as JSON")
@@ -127,52 +135,55 @@ def run(args: argparse.Namespace) -> int:
         migration_document,
         open_writer,
         registry_change,
-        select_changes,
     )
-    from declone.plan import plan_changes
+    from declone.plan import done_message, plan_document, plans_document
 
     if args.batch_size < 1:
         raise DecloneError("--batch-size must be at least 1", ExitCode.USAGE)
     if args.max_files is not None and args.max_files < 1:
         raise DecloneError("--max-files must be at least 1", ExitCode.USAGE)
     _check_verify_options(args)
-    prepared = prepare_plan_from_args(args, show_progress=not (args.json or args.no_progress))
+    scoped = args.extract_to is not None and "{scope}" in args.extract_to
+    if scoped and args.register:
+        raise DecloneError(
+            "--register records one canonical per family; with --extract-to '{scope}/...' "
+            "each scope has its own: leave out --register",
+            ExitCode.USAGE,
+        )
+    prepared = prepare_plans_from_args(args, show_progress=not (args.json or args.no_progress))
     root = prepared.settings.root
-    if prepared.plan is None:
-        output.info(f"nothing to migrate: no copies of {args.family} remain")
-        if args.json:
-            output.emit_json(
-                migration_document(prepared, None, [], dry_run=args.dry_run, run_id=None)
+    parts = [part for part in prepared.parts if part.plan is not None]
+    plans = [part.plan for part in parts if part.plan is not None]
+    if not plans:
+        if not prepared.parts and not prepared.kept:
+            raise DecloneError(
+                f"no family named {args.family!r}; `declone scan` lists the families",
+                ExitCode.USAGE,
             )
+        output.info(done_message(prepared, args.family))
+        if args.json:
+            base = plan_document(prepared.parts[0]) if prepared.parts else {}
+            output.emit_json(migration_document(base, None, [], dry_run=args.dry_run, run_id=None))
         return int(ExitCode.OK)
-    changes = plan_changes(prepared)
-    selection = select_changes(
-        changes,
-        only_paths=[_relative(root, path) for path in args.only_paths],
-        order=args.order,
-        max_files=args.max_files,
-    )
-    register = (
-        registry_change(root, prepared.plan) if args.register and selection.to_write else None
-    )
+    base = plans_document(prepared, args.extract_to) if scoped else plan_document(parts[0])
+    selection = _select(parts, args)
+    register = registry_change(root, plans[0]) if args.register and selection.to_write else None
     if register is not None:
         selection.to_write.append(register)
     if args.dry_run:
         if args.json:
-            output.emit_json(migration_document(prepared, selection, [], dry_run=True, run_id=None))
+            output.emit_json(migration_document(base, selection, [], dry_run=True, run_id=None))
         else:
             if not plan_view.print_diffs(selection.to_write):
-                output.info(_no_diff(prepared, selection))
-            plan_view.print_migration_summary(prepared, selection, [], dry_run=True)
-        return int(_exit_code(prepared, selection))
+                output.info(_no_diff(plans, selection))
+            plan_view.print_migration_summary(plans, selection, [], dry_run=True)
+        return int(_exit_code(plans, selection))
     if not selection.to_write:
         if args.json:
-            output.emit_json(
-                migration_document(prepared, selection, [], dry_run=False, run_id=None)
-            )
+            output.emit_json(migration_document(base, selection, [], dry_run=False, run_id=None))
         else:
-            plan_view.print_migration_summary(prepared, selection, [], dry_run=False)
-        return int(_exit_code(prepared, selection))
+            plan_view.print_migration_summary(plans, selection, [], dry_run=False)
+        return int(_exit_code(plans, selection))
     paths = [change.path for change in selection.to_write]
     if args.commit and not is_git_work_tree(root):
         raise DecloneError(f"{root}: not a git work tree; leave out --commit", ExitCode.USAGE)
@@ -180,13 +191,24 @@ def run(args: argparse.Namespace) -> int:
         ensure_clean(root, paths, what="migrate")
     if args.verify:
         _check_guard_tests(root, args.guard_tests)
-    plan = prepared.plan
-    writer = open_writer(root, plan.family, plan.canonical.reference, _skips(prepared, selection))
+    family = plans[0].family
+    canonical = args.extract_to if scoped else plans[0].canonical.reference
+    writer = open_writer(root, family, canonical, _skips(plans, selection))
     batches = make_batches(selection.to_write, args.batch_size)
-    message = (lambda batch: commit_message(plan, batch, len(batches))) if args.commit else None
+    message = (
+        (lambda batch: commit_message(family, canonical, batch, len(batches)))
+        if args.commit
+        else None
+    )
     enabled = not (args.json or args.no_progress)
     checks: list[BatchCheck] = []
     verifier = _verifier(root, writer, args, checks, len(batches)) if args.verify else None
+    imports: list[ImportCheck] = []
+    checker = (
+        _import_checker(prepared, writer, args, imports, len(batches))
+        if args.import_check
+        else None
+    )
     try:
         with output.progress("migrating", len(selection.to_write), enabled=enabled) as bar:
             outcomes = apply_batches(
@@ -194,7 +216,9 @@ def run(args: argparse.Namespace) -> int:
                 writer,
                 batches,
                 on_progress=bar.advance,
-                after_batch=verifier,
+                before_batch=checker.before_batch if checker else None,
+                # The import check first: a batch it rolls back has nothing left to verify.
+                after_batch=_after_batch(checker, verifier),
                 commit_message=message,
             )
     except DecloneError as exc:
@@ -212,7 +236,12 @@ def run(args: argparse.Namespace) -> int:
     record = _record(root, writer.run_id, checks) if args.verify else None
     if args.json:
         document = migration_document(
-            prepared, selection, outcomes, dry_run=False, run_id=writer.run_id
+            base,
+            selection,
+            outcomes,
+            dry_run=False,
+            run_id=writer.run_id,
+            import_checks=_import_documents(imports) if checker else None,
         )
         if record is not None:
             from declone.measure import verification_summary
@@ -221,32 +250,55 @@ def run(args: argparse.Namespace) -> int:
         output.emit_json(document)
     else:
         plan_view.print_migration_summary(
-            prepared, selection, outcomes, dry_run=False, run_id=writer.run_id
+            plans, selection, outcomes, dry_run=False, run_id=writer.run_id
         )
+        if checker is not None:
+            _import_summary(imports)
         if record is not None:
             _verification_summary(checks, record)
-    return int(_exit_code(prepared, selection, outcomes, checks))
+    return int(_exit_code(plans, selection, outcomes, checks))
 
 
-def _skips(prepared: PreparedPlan, selection: Selection) -> list[SkippedFile]:
+def _select(parts: Sequence[PreparedPlan], args: argparse.Namespace) -> Selection:
+    """What this run writes, over every plan (one per scope with ``{scope}``): each plan's
+    changed files, its canonical module first, within ``--max-files`` over them all."""
+    from declone.migrate import Selection, select_changes
+    from declone.plan import plan_changes
+
+    merged = Selection()
+    remaining = args.max_files
+    for part in parts:
+        selection = select_changes(plan_changes(part), order=args.order, max_files=remaining)
+        merged.to_write.extend(selection.to_write)
+        merged.unchanged.extend(selection.unchanged)
+        merged.failed.extend(selection.failed)
+        merged.deferred.extend(selection.deferred)
+        if remaining is not None:
+            remaining -= sum(1 for change in selection.to_write if not change.created)
+            if remaining <= 0:
+                remaining = 0
+    return merged
+
+
+def _skips(plans: Sequence[Plan], selection: Selection) -> list[SkippedFile]:
     """What the run leaves alone, for the journal (and so for ``declone report``)."""
     from declone.migrate import SkippedFile
 
-    plan = prepared.plan
-    assert plan is not None
     return [
-        *(SkippedFile(e.path, e.reason, e.class_name, e.lineno) for e in plan.skipped),
+        *(
+            SkippedFile(e.path, e.reason, e.class_name, e.lineno)
+            for plan in plans
+            for e in plan.skipped
+        ),
         *(SkippedFile(c.path, c.reason) for c in selection.failed),
     ]
 
 
-def _no_diff(prepared: PreparedPlan, selection: Selection) -> str:
+def _no_diff(plans: Sequence[Plan], selection: Selection) -> str:
     """Why ``--dry-run`` printed no diff."""
     from declone.cli import output
 
-    plan = prepared.plan
-    assert plan is not None
-    if not plan.changes:
+    if not any(plan.changes for plan in plans):
         return "no diff to show: no file would change"
     parts = [
         f"{output.plural(len(found), 'file')} {what}"
@@ -319,6 +371,59 @@ def _verifier(
     return batch_verifier(root, writer, options, total, on_check)
 
 
+def _import_checker(
+    prepared: PreparedPlans,
+    writer: JournalWriter,
+    args: argparse.Namespace,
+    checks: list[ImportCheck],
+    total: int,
+) -> ImportChecker:
+    """The import check (on unless ``--no-import-check``): a batch whose changed module no
+    longer imports goes back, said as it happens."""
+    from declone.cli import output
+    from declone.measure import (
+        ImportChecker,
+        ImportCheckOptions,
+        choose_interpreter,
+        import_check_lines,
+    )
+
+    root = prepared.settings.root
+    options = ImportCheckOptions(python=choose_interpreter(root, args.python))
+
+    def on_check(check: ImportCheck) -> None:
+        checks.append(check)
+        if not args.json:
+            for number, line in enumerate(import_check_lines(check, total)):
+                (output.warn if number == 0 else output.info)(line)
+
+    files = [record.path for record in prepared.index.files]
+    return ImportChecker(prepared.settings, files, writer, options, on_check)
+
+
+def _after_batch(
+    checker: ImportChecker | None, verifier: BatchCallback | None
+) -> BatchCallback | None:
+    from declone.measure import chain_batch_callbacks
+
+    return chain_batch_callbacks(checker.after_batch if checker else None, verifier)
+
+
+def _import_documents(checks: Sequence[ImportCheck]) -> dict[int, dict[str, Any]]:
+    from declone.measure import import_check_document
+
+    return {check.batch: import_check_document(check) for check in checks}
+
+
+def _import_summary(checks: Sequence[ImportCheck]) -> None:
+    from declone.cli import output
+    from declone.measure import import_check_summary
+
+    (output.info if all(check.ok for check in checks) else output.warn)(
+        import_check_summary(checks)
+    )
+
+
 def _record(root: Path, run_id: str, checks: Sequence[BatchCheck]) -> str:
     from declone.measure import record_verification
 
@@ -334,26 +439,15 @@ def _verification_summary(checks: Sequence[BatchCheck], record: str) -> None:
     (output.info if all(c.outcome.verification.ok for c in checks) else output.warn)(line)
 
 
-def _relative(root: Path, given: str) -> str:
-    path = Path(given)
-    absolute = path if path.is_absolute() else Path.cwd() / path
-    try:
-        text = absolute.resolve().relative_to(root).as_posix()
-    except ValueError:
-        text = Path(given).as_posix()
-    return "" if text == "." else text
-
-
 def _exit_code(
-    prepared: PreparedPlan,
+    plans: Sequence[Plan],
     selection: Selection,
     outcomes: Sequence[BatchOutcome] = (),
     checks: Sequence[BatchCheck] = (),
 ) -> ExitCode:
-    plan = prepared.plan
     refused = any(o.refused or o.rolled_back for o in outcomes)
     # A regression counts even when its files were rolled back: the plan was wrong there.
     regressed = any(not check.outcome.verification.ok for check in checks)
-    if plan is not None and (plan.skipped or selection.failed or refused or regressed):
+    if any(plan.skipped for plan in plans) or selection.failed or refused or regressed:
         return ExitCode.FINDINGS
     return ExitCode.OK

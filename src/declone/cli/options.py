@@ -14,7 +14,7 @@ from declone.errors import DecloneError, ExitCode
 if TYPE_CHECKING:
     from declone.config import Settings
     from declone.measure import Jobs
-    from declone.plan import PreparedPlan
+    from declone.plan import PreparedPlan, PreparedPlans
     from declone.scan import ScanStats
 
 __all__ = [
@@ -23,6 +23,8 @@ __all__ = [
     "parse_jobs",
     "positive_seconds",
     "prepare_plan_from_args",
+    "prepare_plans_from_args",
+    "relative_to_root",
     "resolve_root",
     "settings_from_args",
     "warn_if_uncached",
@@ -96,8 +98,9 @@ def warn_if_uncached(stats: ScanStats) -> None:
         )
 
 
-def add_canonical_options(parser: argparse.ArgumentParser) -> None:
-    """``FAMILY``, ``--root`` and the canonical's options; ``plan`` and ``migrate`` share them."""
+def add_canonical_options(parser: argparse.ArgumentParser, *, unsafe: bool = True) -> None:
+    """``FAMILY``, ``--root`` and the canonical's options; ``plan`` and ``migrate`` share them
+    (with ``--unsafe``; ``finalize`` without it)."""
     parser.add_argument(
         "family", metavar="FAMILY", help="the family's name, as `declone scan` shows it"
     )
@@ -126,6 +129,13 @@ def add_canonical_options(parser: argparse.ArgumentParser) -> None:
         metavar="PY",
         help="the target's interpreter; by default ROOT/.venv/bin/python if present, else declone's",
     )
+    if unsafe:
+        parser.add_argument(
+            "--unsafe",
+            action="store_true",
+            help="also plan unsafe actions: residuals that redefine most of the canonical, "
+            "classes that may register where they are defined",
+        )
     add_scan_options(parser)
 
 
@@ -154,12 +164,25 @@ def positive_seconds(text: str) -> float:
 
 
 def prepare_plan_from_args(args: argparse.Namespace, *, show_progress: bool) -> PreparedPlan:
-    """The canonical options' plan (``plan``, ``migrate`` and ``finalize``), the scan's progress
-    drawn while it runs."""
+    """The canonical options' one plan (``finalize``): a ``{scope}`` template is refused."""
+    prepared = prepare_plans_from_args(args, show_progress=show_progress)
+    if len(prepared.parts) != 1:
+        raise DecloneError(
+            f"--extract-to {args.extract_to}: {{scope}} makes one plan per scope; this command "
+            "takes one canonical",
+            ExitCode.USAGE,
+        )
+    return prepared.parts[0]
+
+
+def prepare_plans_from_args(args: argparse.Namespace, *, show_progress: bool) -> PreparedPlans:
+    """The canonical options' plans (``plan``, ``migrate``): one, or one per import scope
+    with ``--extract-to '{scope}/...'``; the scan's progress drawn while it runs."""
     from declone.cli import output
     from declone.measure import choose_interpreter
-    from declone.plan import PlanRequest, prepare_plan
+    from declone.plan import PlanRequest, prepare_plans
 
+    only_paths = list(getattr(args, "only_paths", None) or [])
     args.paths = []
     settings = settings_from_args(args)
     request = PlanRequest(
@@ -169,8 +192,22 @@ def prepare_plan_from_args(args: argparse.Namespace, *, show_progress: bool) -> 
         variant=args.variant,
         name=args.name,
         python=choose_interpreter(settings.root, args.python),
+        only_paths=tuple(relative_to_root(settings.root, path) for path in only_paths),
+        unsafe=getattr(args, "unsafe", False),
     )
     with output.progress("scanning", None, enabled=show_progress) as bar:
-        prepared = prepare_plan(settings, request, on_total=bar.set_total, on_progress=bar.advance)
+        prepared = prepare_plans(settings, request, on_total=bar.set_total, on_progress=bar.advance)
     warn_if_uncached(prepared.stats)
     return prepared
+
+
+def relative_to_root(root: Path, given: str) -> str:
+    """A ``--paths`` argument as a root-relative POSIX path (``""`` for the root): read from
+    the current folder when it lies under the root, else from the root."""
+    path = Path(given)
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    try:
+        text = absolute.resolve().relative_to(root).as_posix()
+    except ValueError:
+        text = Path(given).as_posix()
+    return "" if text == "." else text

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from declone import jsontext
+from declone.wording import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -94,24 +95,6 @@ def info(message: str) -> None:
     """A plain line on stderr: no markup, so no rich needed."""
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
-
-
-def plural(count: int, noun: str, plural: str | None = None) -> str:
-    """``count`` and ``noun``, singular for one: ``1 copy``, ``2 copies``, ``0 files``.
-
-    The plural is ``plural`` when given, else English's regular one (``family`` ->
-    ``families``, ``class`` -> ``classes``, ``file`` -> ``files``).
-    """
-    if count == 1:
-        return f"{count} {noun}"
-    if plural is None:
-        if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u", ""):
-            plural = noun[:-1] + "ies"
-        elif noun.endswith(("s", "x", "z", "ch", "sh")):
-            plural = noun + "es"
-        else:
-            plural = noun + "s"
-    return f"{count} {plural}"
 
 
 def _escape(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from declone.cli.options import add_canonical_options, prepare_plan_from_args
+from declone.cli.options import add_canonical_options, prepare_plans_from_args
 from declone.errors import DecloneError, ExitCode
 
 if TYPE_CHECKING:
@@ -27,6 +27,14 @@ EXIT_CODES = {
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_canonical_options(parser)
+    parser.add_argument(
+        "--paths",
+        dest="only_paths",
+        nargs="+",
+        default=[],
+        metavar="P",
+        help="plan only the copies under these paths",
+    )
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     parser.add_argument(
         "--diff",
@@ -36,34 +44,60 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from declone.cli import output, plan_view
-    from declone.plan import plan_changes, plan_document, unified_diff
+    from declone.cli import output, plan_view, scope_view
+    from declone.plan import (
+        done_message,
+        plan_changes,
+        plan_document,
+        plans_document,
+        unified_diff,
+    )
 
-    prepared = prepare_plan_from_args(args, show_progress=not (args.json or args.no_progress))
-    if prepared.plan is None:
-        raise DecloneError(
-            f"no family named {args.family!r}; `declone scan` lists the families", ExitCode.USAGE
-        )
-    changes = plan_changes(prepared) if args.diff or args.json else ()
+    prepared = prepare_plans_from_args(args, show_progress=not (args.json or args.no_progress))
+    planned = [part for part in prepared.parts if part.plan is not None]
+    if prepared.family is None or not (planned or prepared.kept):
+        if not prepared.parts:
+            raise DecloneError(
+                f"no family named {args.family!r}; `declone scan` lists the families",
+                ExitCode.USAGE,
+            )
+        output.info(done_message(prepared, args.family))
+        if args.json:
+            output.emit_json(plan_document(prepared.parts[0]))
+        return int(ExitCode.OK)
+    scoped = args.extract_to is not None and "{scope}" in args.extract_to
+    changes = [
+        change
+        for part in planned
+        for change in (plan_changes(part) if args.diff or args.json else ())
+    ]
     if args.json:
-        document = plan_document(prepared)
+        document = (
+            plans_document(prepared, args.extract_to) if scoped else plan_document(planned[0])
+        )
         if args.diff:
             document["diff"] = "".join(unified_diff(change) for change in changes)
         output.emit_json(document)
         return int(ExitCode.OK)
-    plan_view.print_plan(prepared.plan, prepared.resolved.extracted is not None)
+    for part in planned:
+        assert part.plan is not None
+        if scoped:
+            output.stdout().rule(f"scope {(part.family.scopes[0] if part.family else '') or '.'}")
+        plan_view.print_plan(part.plan, part.resolved.extracted is not None)
+    if scoped:
+        scope_view.print_scope_summary(prepared)
     if args.diff and not plan_view.print_diffs(changes):
-        output.info(_no_diff(prepared.plan))
+        output.info(_no_diff([part.plan for part in planned if part.plan is not None]))
     return int(ExitCode.OK)
 
 
-def _no_diff(plan: Plan) -> str:
+def _no_diff(plans: list[Plan]) -> str:
     """Why ``--diff`` printed nothing."""
     from declone.cli import output
 
-    if not plan.changes:
+    files = {path for plan in plans for path in plan.files}
+    if not files:
         return "no diff to show: no file would change"
     return (
-        f"no diff to show: {output.plural(len(plan.files), 'planned file')}, "
-        "none changed by the rewrite"
+        f"no diff to show: {output.plural(len(files), 'planned file')}, none changed by the rewrite"
     )

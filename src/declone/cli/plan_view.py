@@ -12,7 +12,7 @@ from rich.table import Table
 
 from declone.cli import output
 from declone.migrate import BatchOutcome, Selection
-from declone.plan import Action, FileChange, Plan, PreparedPlan, unified_diff
+from declone.plan import Action, FileChange, Plan, Tier, unified_diff
 
 __all__ = [
     "nothing_to_migrate",
@@ -43,6 +43,7 @@ def plan_table(plan: Plan) -> Table:
     table.add_column("line", justify="right")
     table.add_column("class")
     table.add_column("action")
+    table.add_column("tier")
     table.add_column("reason")
     for entry in plan.entries:
         style = _STYLES[entry.action]
@@ -51,6 +52,7 @@ def plan_table(plan: Plan) -> Table:
             str(entry.lineno),
             escape(entry.class_name),
             f"[{style}]{entry.action.value}[/]",
+            f"[red]{entry.tier.value}[/]" if entry.tier is Tier.UNSAFE else entry.tier.value,
             escape(entry.reason),
         )
     return table
@@ -65,6 +67,11 @@ def print_plan(plan: Plan, writes_module: bool) -> None:
         output.info(f"migrate writes the canonical module {canonical.path} ({canonical.module})")
     for condition in plan.conditions:
         output.warn(condition)
+    if plan.held_back:
+        output.info(
+            f"{output.plural(len(plan.held_back), 'copy')} skipped as unsafe: --unsafe plans "
+            f"{'it' if len(plan.held_back) == 1 else 'them'} anyway"
+        )
     summary = f"{output.plural(len(plan.entries), 'copy')}: {_action_counts(plan)}"
     if plan.changes:
         output.info(f"{summary}; {output.plural(len(plan.files), 'file')} would change")
@@ -120,33 +127,37 @@ def print_diffs(changes: Sequence[FileChange]) -> bool:
 
 
 def print_migration_summary(
-    prepared: PreparedPlan,
+    plans: Sequence[Plan],
     selection: Selection,
     outcomes: Sequence[BatchOutcome],
     *,
     dry_run: bool,
     run_id: str | None = None,
 ) -> None:
-    """What a migration did (or, with ``dry_run``, would do), on stderr."""
-    plan = prepared.plan
-    assert plan is not None
+    """What a migration did (or, with ``dry_run``, would do), on stderr: one line per plan
+    (one per import scope with ``{scope}``), then the files and what was left."""
     verb = "would change" if dry_run else "changed"
     created = [c.path for c in selection.to_write if c.created]
     written: Sequence[str] = [c.path for c in selection.to_write if not c.created]
     if outcomes:
         # What stayed written: not refused by the journal, not rolled back after its batch.
         written = [path for o in outcomes for path in o.written if path not in created]
-    output.info(f"{plan.family} -> {plan.canonical.reference}: {_action_counts(plan)}")
-    extra = f", {'would create' if dry_run else 'created'} {', '.join(created)}" if created else ""
-    if plan.changes:
+    for plan in plans:
+        output.info(f"{plan.family} -> {plan.canonical.reference}: {_action_counts(plan)}")
+    extra = ""
+    if created:
+        shown = ", ".join(created) if len(created) <= 3 else output.plural(len(created), "module")
+        extra = f", {'would create' if dry_run else 'created'} {shown}"
+    if any(plan.changes for plan in plans):
         output.info(
             f"{output.plural(len(written), 'file')} {verb}{extra}"
             + (f" in run {run_id}" if run_id else "")
         )
-    else:
-        output.info(nothing_to_migrate(plan))
-    for entry in plan.skipped:
-        output.warn(f"{entry.location}: skipped {entry.class_name}: {entry.reason}")
+    for plan in plans:
+        if not plan.changes:
+            output.info(nothing_to_migrate(plan))
+        for entry in plan.skipped:
+            output.warn(f"{entry.location}: skipped {entry.class_name}: {entry.reason}")
     for change in selection.failed:
         output.warn(f"{change.path}: not migrated: {change.reason}")
     for outcome in outcomes:
@@ -156,7 +167,7 @@ def print_migration_summary(
             output.warn(f"{path}: rolled back after its batch")
     if selection.deferred:
         left = output.plural(len(selection.deferred), "file")
-        output.info(f"{left} left for a later run (--paths / --max-files)")
+        output.info(f"{left} left for a later run (--max-files)")
     commits = [o.commit for o in outcomes if o.commit]
     if commits:
         output.info(

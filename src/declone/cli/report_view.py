@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from declone.report import FamilyStatus, ReportData, RunView
+from declone.wording import plural
 
 __all__ = ["print_report"]
 
@@ -36,9 +37,10 @@ def _optional(value: float | None, fmt: str) -> str:
 def print_report(data: ReportData, console: Console, *, max_families: int | None = None) -> None:
     h = data.headline
     console.print(
-        f"[bold]{h.families}[/] families, [bold]{h.live_copies}[/] live copies, "
-        f"[bold]{h.duplicated_lines:,}[/] duplicated lines, "
-        f"[bold]{h.warning_sources}[/] helpers make pytest warn"
+        f"{_counted(h.families, 'family')}, {_counted(h.live_copies, 'live copy')}, "
+        f"{_counted(h.duplicated_lines, 'duplicated line')}, "
+        f"{_counted(h.warning_sources, 'helper')} "
+        f"{'makes' if h.warning_sources == 1 else 'make'} pytest warn"
     )
     if h.collection_after is not None:
         console.print(
@@ -81,7 +83,8 @@ def print_report(data: ReportData, console: Console, *, max_families: int | None
             )
         console.print(table)
         if len(families) < len(data.families):
-            console.print(f"… {len(data.families) - len(families)} more families (--all)")
+            more = plural(len(data.families) - len(families), "more family", "more families")
+            console.print(f"… {more} (--all)")
     else:
         console.print("No duplicated class families.")
     if data.runs:
@@ -160,3 +163,9 @@ def _print_runs(runs: Sequence[RunView], console: Console) -> None:
             )
         for path, reason in run.verification.refused:
             console.print(f"  {escape(run.id)}: {escape(path)} not rolled back: {escape(reason)}")
+
+
+def _counted(count: int, noun: str) -> str:
+    """``count`` in bold with its noun, singular for one, thousands separated."""
+    number, _, words = plural(count, noun).partition(" ")
+    return f"[bold]{int(number):,}[/] {words}"

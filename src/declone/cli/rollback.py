@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from declone.errors import DecloneError, ExitCode
+from declone.wording import plural
 
 __all__ = ["add_arguments", "run"]
 
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         output.info(f"run {result.run_id}: refused, nothing restored")
         return int(ExitCode.REFUSED)
     output.info(
-        f"run {result.run_id}: restored {len(result.restored)} file(s), "
+        f"run {result.run_id}: restored {plural(len(result.restored), 'file')}, "
         f"{len(result.already_original)} already original"
     )
     return int(ExitCode.OK)

@@ -191,6 +191,13 @@ def print_family(index: ScanIndex, name: str) -> None:
             where, escape(copy.qualname), verdict.compatibility.value, escape(verdict.reason)
         )
     console.print(table)
+    _print_list(
+        "Related production classes (alike, not copies: test code does not take them in)",
+        [
+            f"{related.ref.location}  {related.ref.qualname}  similarity {related.similarity:.2f}"
+            for related in family.related
+        ],
+    )
 
 
 _OCCURRENCE_LABELS = {

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from declone.cli.options import parse_jobs, positive_seconds
 from declone.errors import DecloneError, ExitCode
+from declone.wording import plural
 
 if TYPE_CHECKING:
     from declone.measure import Verification, VerifyOutcome
@@ -149,7 +150,7 @@ def _summarise(outcome: VerifyOutcome, record: str) -> None:
             "or rerun with --rollback-on-regression"
         )
         output.info(
-            f"{len(first.regressions)} regression(s); files responsible: {files}; {hint}; "
+            f"{plural(len(first.regressions), 'regression')}; files responsible: {files}; {hint}; "
             f"recorded in {record}"
         )
         return
@@ -157,11 +158,11 @@ def _summarise(outcome: VerifyOutcome, record: str) -> None:
     verdict = (
         "no regression left"
         if second.ok
-        else f"{len(second.regressions)} regression(s) left; "
+        else f"{plural(len(second.regressions), 'regression')} left; "
         f"`declone rollback {first.run_id}` restores the whole run"
     )
     output.info(
-        f"{len(first.regressions)} regression(s); rolled back: "
+        f"{plural(len(first.regressions), 'regression')}; rolled back: "
         f"{', '.join(outcome.rolled_back)}; re-verified: {verdict}; recorded in {record}"
     )
 
@@ -169,9 +170,9 @@ def _summarise(outcome: VerifyOutcome, record: str) -> None:
 def _summary_line(verification: Verification) -> str:
     mode = "pytest-xdist" if verification.used_xdist else "one process"
     return (
-        f"run {verification.run_id}: {len(verification.files)} file(s), "
-        f"{len(verification.targets)} test path(s); "
-        f"original tree: {len(verification.before)} test(s) in "
-        f"{verification.before_seconds:.1f} s, migrated tree: {len(verification.after)} test(s) "
+        f"run {verification.run_id}: {plural(len(verification.files), 'file')}, "
+        f"{plural(len(verification.targets), 'test path')}; "
+        f"original tree: {plural(len(verification.before), 'test')} in "
+        f"{verification.before_seconds:.1f} s, migrated tree: {plural(len(verification.after), 'test')} "
         f"in {verification.after_seconds:.1f} s ({mode})"
     )

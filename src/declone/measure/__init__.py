@@ -4,7 +4,8 @@
 copied alone into the target's run); ``measurement`` turns its events into collection figures;
 ``history`` keeps them in SQLite; ``session`` is one ``declone measure``. ``verify`` compares
 test outcomes on the original and the migrated tree, choosing the tests with
-``testselection``; ``batchverify`` does it after each batch of ``migrate --verify``.
+``testselection``; ``batchverify`` does it after each batch of ``migrate --verify``;
+``importcheck`` imports every changed module before and after each batch of ``migrate``.
 """
 
 from declone.measure.batchverify import (
@@ -21,6 +22,19 @@ from declone.measure.history import (
     list_measurements,
     load_baseline,
     open_history,
+)
+from declone.measure.importcheck import (
+    NOT_CHECKED,
+    ImportCheck,
+    ImportChecker,
+    ImportCheckOptions,
+    ModuleCheck,
+    chain_batch_callbacks,
+    import_check_document,
+    import_check_lines,
+    import_check_summary,
+    import_modules,
+    import_targets,
 )
 from declone.measure.measurement import (
     Comparison,
@@ -44,23 +58,34 @@ from declone.measure.verify import (
 
 __all__ = [
     "HISTORY_PATH",
+    "NOT_CHECKED",
     "VERIFICATION_FILE",
     "VERIFICATION_SCHEMA_VERSION",
     "BatchCheck",
     "Comparison",
+    "ImportCheck",
+    "ImportCheckOptions",
+    "ImportChecker",
     "Jobs",
     "MeasureRequest",
     "MeasureResult",
     "Measurement",
+    "ModuleCheck",
     "StoredMeasurement",
     "Verification",
     "VerifyOptions",
     "VerifyOutcome",
     "batch_lines",
     "batch_verifier",
+    "chain_batch_callbacks",
     "choose_interpreter",
     "compare_measurements",
     "comparison_to_json",
+    "import_check_document",
+    "import_check_lines",
+    "import_check_summary",
+    "import_modules",
+    "import_targets",
     "list_measurements",
     "load_baseline",
     "measure_collection",

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from declone.errors import DecloneError
 from declone.measure.verify import Jobs, Verification, VerifyOutcome, VerifyStatus, verify_files
 from declone.migrate import Batch, BatchCallback
+from declone.wording import plural
 
 __all__ = [
     "BatchCheck",
@@ -104,12 +105,12 @@ def batch_lines(check: BatchCheck, total: int) -> list[str]:
     """What a person reads after each batch: the comparison, each regression, the rollback."""
     first = check.outcome.verification
     head = (
-        f"batch {check.batch}/{total}: {len(first.files)} file(s), "
-        f"{_tests_compared(first)} test(s) compared"
+        f"batch {check.batch}/{total}: {plural(len(first.files), 'file')}, "
+        f"{plural(_tests_compared(first), 'test')} compared"
     )
     if first.ok:
         return [f"{head}: no regression"]
-    lines = [f"{head}: {len(first.regressions)} regression(s)"]
+    lines = [f"{head}: {plural(len(first.regressions), 'regression')}"]
     for change in first.regressions:
         files = ", ".join(change.files) or "every file of the batch"
         detail = f": {change.message}" if change.message else ""
@@ -120,8 +121,10 @@ def batch_lines(check: BatchCheck, total: int) -> list[str]:
     lines.append(f"  rolled back: {', '.join(check.outcome.rolled_back)}")
     again = check.outcome.reverification
     if again is not None:
-        verdict = "no regression" if again.ok else f"{len(again.regressions)} regression(s) left"
-        lines.append(f"  verified again ({_tests_compared(again)} test(s)): {verdict}")
+        verdict = (
+            "no regression" if again.ok else f"{plural(len(again.regressions), 'regression')} left"
+        )
+        lines.append(f"  verified again ({plural(_tests_compared(again), 'test')}): {verdict}")
     return lines
 
 
@@ -137,7 +140,7 @@ def overall_status(checks: Sequence[BatchCheck]) -> VerifyStatus:
 def summary_line(checks: Sequence[BatchCheck]) -> str:
     """One line for the end of the migration: what was compared, what regressed."""
     tests = sum(_tests_compared(check.outcome.verification) for check in checks)
-    head = f"verification: {len(checks)} batch(es), {tests} test(s) compared"
+    head = f"verification: {plural(len(checks), 'batch')}, {plural(tests, 'test')} compared"
     regressed = [check for check in checks if not check.outcome.verification.ok]
     if not regressed:
         return f"{head}, no regression"
@@ -145,7 +148,8 @@ def summary_line(checks: Sequence[BatchCheck]) -> str:
     batches = ", ".join(str(check.batch) for check in regressed)
     rolled = ", ".join(path for check in regressed for path in check.outcome.rolled_back)
     return (
-        f"{head}, {count} regression(s) in batch(es) {batches}; rolled back: {rolled}; "
+        f"{head}, {plural(count, 'regression')} in {'batch' if len(regressed) == 1 else 'batches'} "
+        f"{batches}; rolled back: {rolled}; "
         f"status {overall_status(checks)}"
     )
 

@@ -155,10 +155,10 @@ def select_changes(
     max_files: int | None = None,
 ) -> Selection:
     """What a run writes: the changed files under ``only_paths`` (root-relative; all when
-    empty), in ``order``'s order, at most ``max_files`` of them, the created module first."""
+    empty), in ``order``'s order, at most ``max_files`` of them, the canonical module first."""
     prefixes = list(only_paths)
     selection = Selection()
-    by_path = {change.path: change for change in changes if not change.created}
+    by_path = {change.path: change for change in changes if not _writes_canonical(change)}
     ordered = order_files(list(by_path), list(order))
     for path in ordered:
         change = by_path[path]
@@ -175,10 +175,16 @@ def select_changes(
     if max_files is not None and len(selection.to_write) > max_files:
         selection.deferred.extend(c.path for c in selection.to_write[max_files:])
         selection.to_write = selection.to_write[:max_files]
-    created = [change for change in changes if change.created]
+    created = [change for change in changes if _writes_canonical(change)]
     if selection.to_write and created:
         selection.to_write.insert(0, created[0])
     return selection
+
+
+def _writes_canonical(change: FileChange) -> bool:
+    """The extracted module, created or added to: the other files import it, so it is
+    written with the first batch whatever ``--paths``, ``--order`` or ``--max-files`` say."""
+    return change.created or any(action.startswith("extract ") for action in change.actions)
 
 
 def make_batches(changes: Sequence[FileChange], size: int) -> list[Batch]:
@@ -189,12 +195,9 @@ def make_batches(changes: Sequence[FileChange], size: int) -> list[Batch]:
     ]
 
 
-def commit_message(plan: Plan, batch: Batch, total: int) -> str:
+def commit_message(family: str, canonical: str, batch: Batch, total: int) -> str:
     """The message of the commit that ``--commit`` makes for ``batch``."""
-    lines = [
-        f"declone: migrate {plan.family} to {plan.canonical.reference} ({batch.number}/{total})",
-        "",
-    ]
+    lines = [f"declone: migrate {family} to {canonical} ({batch.number}/{total})", ""]
     for change in batch.changes:
         lines.append(f"- {change.path}: {'; '.join(change.actions)}")
     return "\n".join(lines) + "\n"
@@ -206,13 +209,17 @@ def apply_batches(
     batches: Sequence[Batch],
     *,
     on_progress: Callable[[int], None] | None = None,
+    before_batch: Callable[[Batch], None] | None = None,
     after_batch: BatchCallback | None = None,
     commit_message: Callable[[Batch], str] | None = None,
 ) -> list[BatchOutcome]:
-    """Write each batch through ``writer`` (the journal run); then call ``after_batch``, roll
-    back the files it names, and commit the rest when ``commit_message`` is given."""
+    """Write each batch through ``writer`` (the journal run), ``before_batch`` called before
+    a file of it changes; then call ``after_batch``, roll back the files it names, and commit
+    the rest when ``commit_message`` is given."""
     outcomes = []
     for batch in batches:
+        if before_batch is not None:
+            before_batch(batch)
         refused = writer.write(batch.changes, batch.number)
         not_written = {path for path, _ in refused}
         rolled_back: tuple[str, ...] = ()

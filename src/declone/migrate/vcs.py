@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from declone.errors import DecloneError, ExitCode
+from declone.wording import plural
 
 __all__ = ["commit_files", "dirty_files", "ensure_clean", "is_git_work_tree"]
 
@@ -76,7 +77,7 @@ def ensure_clean(root: Path, paths: Sequence[str], *, what: str) -> None:
     if dirty:
         shown = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
         raise DecloneError(
-            f"{root / dirty[0]}:1:1: uncommitted changes in {len(dirty)} file(s) to {what} "
+            f"{root / dirty[0]}:1:1: uncommitted changes in {plural(len(dirty), 'file')} to {what} "
             f"({shown}); commit or stash them, or pass --allow-dirty",
             ExitCode.REFUSED,
         )

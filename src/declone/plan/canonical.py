@@ -22,8 +22,14 @@ from pathlib import Path
 
 from declone.config import Settings
 from declone.errors import DecloneError, ExitCode
-from declone.model import ClassRecord, Family, FileProblem, ScanIndex
-from declone.plan.extraction import ExtractedModule, ExtractionError, build_extracted_module
+from declone.model import ClassRecord, Family, FileProblem
+from declone.plan.extraction import (
+    ExtractedModule,
+    ExtractionError,
+    build_extracted_module,
+    defines_class,
+    first_party_names,
+)
 from declone.plan.importability import (
     ImportContext,
     check_import,
@@ -50,12 +56,15 @@ class CanonicalChoice:
     extract_to: str | None = None
     variant: str = "dominant"
     name: str | None = None
+    #: Files in the order their copies are preferred as the source of an extraction (the
+    #: file most of the family imports first); files not listed come after, by path.
+    preferred_sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ResolvedCanonical:
     canonical: Canonical
-    #: The module to write, for an extraction whose file does not exist yet.
+    #: The module to write, for an extraction: a new file, or one the class is added to.
     extracted: ExtractedModule | None
     #: For a canonical outside the repo: is it importable by the target's interpreter?
     installed: bool
@@ -81,12 +90,12 @@ def choice_from_registry(settings: Settings, family_name: str) -> CanonicalChoic
 def resolve_canonical(
     choice: CanonicalChoice,
     settings: Settings,
-    index: ScanIndex,
+    family: Family | None,
     family_name: str,
     context: ImportContext,
     python: str,
 ) -> ResolvedCanonical:
-    family = index.family(family_name)
+    """The canonical of ``family`` (None when no copy is left: a migration ran)."""
     if choice.extract_to is not None:
         return _extracted(choice, settings, family_name, family, context)
     if choice.reference is None:
@@ -100,7 +109,7 @@ def resolve_canonical(
             f"--canonical {choice.reference!r}: expected pkg.module:Class", ExitCode.USAGE
         )
     module, name = parsed
-    path = _find_in_repo(module, index, context)
+    path = _find_in_repo(module, context)
     if path is not None:
         _refuse_backup(settings, path, f"canonical {choice.reference}")
         canonical = _describe_file(
@@ -172,11 +181,12 @@ def _describe_file(
     return canonical
 
 
-def _find_in_repo(module: str, index: ScanIndex, context: ImportContext) -> str | None:
-    known = {record.path for record in index.files}
-    for entry in ("", *context.pythonpath):
+def _find_in_repo(module: str, context: ImportContext) -> str | None:
+    """The repository file of ``module``: under the root, a ``pythonpath`` entry, or a
+    declared or learned root (a ``lib/`` layout's package)."""
+    for entry in ("", *context.pythonpath, *context.roots):
         for candidate in module_paths_for(module, (entry,)):
-            if candidate in known:
+            if candidate in context.files:
                 return candidate
     return None
 
@@ -240,13 +250,20 @@ def _extracted(
     name = choice.name or (family_name if family_name in family.names else family.name)
     if not name.isidentifier():
         raise DecloneError(f"--name {name!r} is not a class name", ExitCode.USAGE)
+    existing = None
     if (settings.root / path).exists():
-        # A migration already wrote it: the module is the canonical as it stands now.
-        canonical = _describe_file(
-            settings.root, path, module, name, CanonicalOrigin.EXISTING, family
-        )
-        return ResolvedCanonical(canonical, None, True)
-    copy = _variant_copy(family, choice.variant)
+        try:
+            existing = (settings.root / path).read_bytes()
+        except OSError as exc:
+            raise DecloneError(f"--extract-to {path}: {exc.strerror}", ExitCode.USAGE) from None
+        if path in family.files or defines_class(existing, name):
+            # A migration already wrote it: the module is the canonical as it stands now.
+            canonical = _describe_file(
+                settings.root, path, module, name, CanonicalOrigin.EXISTING, family
+            )
+            return ResolvedCanonical(canonical, None, True)
+        # A migration wrote it for another family: the class is added to it.
+    copy = _variant_copy(family, choice.variant, choice.preferred_sources)
     text = read_source(settings.root, copy.path)
     if text is None:
         raise DecloneError(f"{copy.path}:1:1: cannot read the variant's file", ExitCode.USAGE)
@@ -261,6 +278,8 @@ def _extracted(
             class_name=name,
             source_module=module_name_for(context, copy.path),
             needs_test_false=needs_test_false,
+            existing=existing,
+            first_party=first_party_names(context.files, (*context.pythonpath, *context.roots)),
         )
     except ExtractionError as exc:
         raise DecloneError(str(exc), ExitCode.USAGE) from exc
@@ -286,18 +305,22 @@ def _refuse_backup(settings: Settings, path: str, what: str) -> None:
 def _best_module_name(context: ImportContext, path: str, targets: tuple[str, ...]) -> str:
     """The dotted name of a new module at ``path`` that most of ``targets`` can import.
 
-    Candidates: pytest's basedir rule, then the name under the root and under each
-    ``pythonpath`` entry (folders without ``__init__.py`` import as namespace packages).
+    Candidates: pytest's basedir rule, then the name under the root, each ``pythonpath``
+    entry and each declared or learned root (folders without ``__init__.py`` import as
+    namespace packages).
     """
     candidates = [module_name_for(context, path)]
-    for entry in ("", *context.pythonpath):
+    for entry in ("", *context.pythonpath, *context.roots):
         prefix = f"{entry}/" if entry else ""
         if path.startswith(prefix):
             candidates.append(dotted_name(path[len(prefix) :]))
     unique = list(dict.fromkeys(candidates))
 
-    def reach(module: str) -> int:
-        return sum(check_import(context, target, module, path).importable for target in targets)
+    def reach(module: str) -> tuple[int, int]:
+        found = sum(check_import(context, target, module, path).importable for target in targets)
+        # Among names that reach as many files, the most qualified: a bare ``support`` in
+        # two scopes would be one module to a pytest session that collects both.
+        return found, module.count(".")
 
     return max(unique, key=reach)
 
@@ -318,8 +341,9 @@ def _relative_to_root(root: Path, given: str) -> str:
     return text
 
 
-def _variant_copy(family: Family, variant: str) -> ClassRecord:
-    """A module-level copy of the chosen variant.
+def _variant_copy(family: Family, variant: str, preferred: tuple[str, ...] = ()) -> ClassRecord:
+    """A module-level copy of the chosen variant, from the first of ``preferred`` files
+    that has one.
 
     ``dominant`` means the most common variant that has one: a variant whose copies all
     live inside functions or classes cannot be taken from an importable place.
@@ -334,10 +358,11 @@ def _variant_copy(family: Family, variant: str) -> ClassRecord:
                 f"--variant {variant}: no single variant matches; the family's variants are {ids}",
                 ExitCode.USAGE,
             )
+    rank = {path: position for position, path in enumerate(preferred)}
     for chosen in candidates:
-        for copy in chosen.copies:
-            if copy.qualname == copy.name and not copy.in_function:
-                return copy
+        movable = [c for c in chosen.copies if c.qualname == c.name and not c.in_function]
+        if movable:
+            return min(movable, key=lambda c: (rank.get(c.path, len(rank)), c.path, c.lineno))
     raise DecloneError(
         f"variant {candidates[0].id} has no module-level copy to extract; choose another --variant",
         ExitCode.USAGE,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from declone.model import FileProblem
 from declone.plan.planner import Action, Plan
-from declone.rewrite import ClassEdit, EditAction, RewriteStatus, rewrite_source
+from declone.rewrite import ClassEdit, EditAction, ImportOrder, RewriteStatus, rewrite_source
 from declone.scan import decode_source
 
 __all__ = [
@@ -50,8 +50,11 @@ class FileChange:
         return self.before != self.after
 
 
-def edits_by_file(plan: Plan) -> dict[str, tuple[ClassEdit, ...]]:
-    """The rewrite engine's edits for every entry that changes a file."""
+def edits_by_file(
+    plan: Plan, spellings: Mapping[str, str] | None = None
+) -> dict[str, tuple[ClassEdit, ...]]:
+    """The rewrite engine's edits for every entry that changes a file; ``spellings`` maps a
+    file to the way it writes the canonical's module (``..support``), absolute otherwise."""
     edits: dict[str, list[ClassEdit]] = {}
     for entry in plan.changes:
         edits.setdefault(entry.path, []).append(
@@ -59,7 +62,7 @@ def edits_by_file(plan: Plan) -> dict[str, tuple[ClassEdit, ...]]:
                 class_name=entry.class_name,
                 lineno=entry.lineno,
                 action=_EDIT_ACTIONS[entry.action],
-                module=plan.canonical.module,
+                module=(spellings or {}).get(entry.path, plan.canonical.module),
                 name=plan.canonical.name,
                 keep_members=entry.keep_members,
             )
@@ -73,10 +76,17 @@ def _describe(edit: ClassEdit) -> str:
     return f"{edit.action.value} {edit.class_name}"
 
 
-def preview(plan: Plan, sources: Mapping[str, bytes]) -> tuple[FileChange, ...]:
-    """Every planned file rewritten in memory."""
+def preview(
+    plan: Plan,
+    sources: Mapping[str, bytes],
+    import_order: ImportOrder | None = None,
+    spellings: Mapping[str, str] | None = None,
+) -> tuple[FileChange, ...]:
+    """Every planned file rewritten in memory; ``import_order`` places the new imports as
+    the repository sorts them (None: after the top import block); ``spellings`` as for
+    :func:`edits_by_file`."""
     changes = []
-    for path, edits in edits_by_file(plan).items():
+    for path, edits in edits_by_file(plan, spellings).items():
         before = sources.get(path)
         actions = tuple(_describe(edit) for edit in edits)
         if before is None:
@@ -84,7 +94,7 @@ def preview(plan: Plan, sources: Mapping[str, bytes]) -> tuple[FileChange, ...]:
                 FileChange(path, RewriteStatus.SKIPPED, b"", b"", actions, "cannot read the file")
             )
             continue
-        result = rewrite_source(before, edits)
+        result = rewrite_source(before, edits, import_order)
         changes.append(
             FileChange(path, result.status, before, result.source, actions, result.reason)
         )

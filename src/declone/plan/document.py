@@ -33,6 +33,7 @@ def plan_document(prepared: PreparedPlan) -> dict[str, Any]:
             "written_by_migration": prepared.resolved.extracted is not None,
         },
         "conditions": list(plan.conditions) if plan else [],
+        "unsafe": plan.unsafe if plan else False,
         "summary": plan.counts() if plan else {},
         "files": [],
     }
@@ -44,8 +45,11 @@ def plan_document(prepared: PreparedPlan) -> dict[str, Any]:
                 "line": entry.lineno,
                 "end_line": entry.end_lineno,
                 "action": entry.action.value,
+                "tier": entry.tier.value,
                 "reason": entry.reason,
+                "cause": entry.cause or None,
                 "keep_members": list(entry.keep_members),
+                "canonical_diff": entry.canonical_diff or None,
                 "import": (
                     {
                         "importable": entry.import_check.importable,

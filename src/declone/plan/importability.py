@@ -12,13 +12,22 @@ to the files that can import it under those rules:
 - with ``--import-mode=importlib`` nothing is inserted: only ``pythonpath`` entries and
   installed packages are importable.
 
+Two more kinds of ``sys.path`` entries come from the repository itself, after pytest's:
+
+- *source roots* a distribution declares (``package-dir``, ``packages.find where``, a
+  ``src/`` or ``lib/`` layout): an installed package imports from there;
+- *learned roots*: folders that the repository's own absolute imports show on ``sys.path``
+  (an ``ansible_collections.ns.name.plugins...`` import that resolves to a file under the
+  folder above ``ansible_collections`` says that this folder is on it, whichever runner
+  puts it there).
+
 Pure functions over the repository's file list: nothing here touches the disk. Paths are
 POSIX strings relative to the root; ``""`` is the root itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from posixpath import dirname, join, normpath
 
@@ -31,9 +40,12 @@ __all__ = [
     "check_import",
     "dotted_name",
     "import_context",
+    "import_spelling",
+    "learned_roots",
     "module_name_for",
     "module_paths_for",
     "sys_path_for",
+    "with_roots",
 ]
 
 
@@ -50,6 +62,8 @@ class ImportContext:
     conftest_dirs: frozenset[str]
     #: Every file of the repo, to tell when an earlier ``sys.path`` entry shadows a module.
     files: frozenset[str] = frozenset()
+    #: Source roots and learned roots (see the module's doc), searched after pytest's entries.
+    roots: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +152,78 @@ def sys_path_for(context: ImportContext, target: str) -> tuple[str, ...]:
             entries = [*inserted_order, *entries]
         else:
             entries = [*entries, *inserted_order]
+    entries.extend(context.roots)
     unique: dict[str, None] = {}
     for entry in entries:
         unique.setdefault(entry, None)
     return tuple(unique)
+
+
+def with_roots(context: ImportContext, roots: Iterable[str]) -> ImportContext:
+    """``context`` with more roots, after the ones it has (duplicates dropped)."""
+    merged = tuple(dict.fromkeys((*context.roots, *(_normal(root) for root in roots))))
+    return ImportContext(
+        context.import_mode,
+        context.pythonpath,
+        context.packages,
+        context.conftest_dirs,
+        context.files,
+        merged,
+    )
+
+
+def learned_roots(context: ImportContext, imports: Mapping[str, Iterable[str]]) -> tuple[str, ...]:
+    """Folders the files' own absolute imports show on ``sys.path``, most used first.
+
+    ``imports`` maps a file to the dotted modules it imports absolutely (``from a.b import c``
+    gives ``a.b`` and ``a.b.c``: either may be the module). A folder counts when it is one of
+    the importing file's own ancestors and the module resolves to a repository file under it
+    through regular or namespace packages; the nearest such ancestor wins, as imports written
+    for a runner that puts a collection's parent on ``sys.path`` all agree on it.
+    """
+    votes: dict[str, int] = {}
+    for path, modules in imports.items():
+        ancestors = list(reversed(_ancestors(dirname(path))))
+        for module in modules:
+            for folder in ancestors:
+                if any(c in context.files for c in module_paths_for(module, (folder,))):
+                    votes[folder] = votes.get(folder, 0) + 1
+                    break
+    return tuple(sorted(votes, key=lambda folder: (-votes[folder], folder)))
+
+
+def import_spelling(
+    context: ImportContext, target: str, module: str, module_path: str, *, relative: bool
+) -> str:
+    """How ``target`` writes an import of ``module`` (found at ``module_path``).
+
+    Relative (``..support``) when ``relative`` says the file imports its package's modules
+    that way and both files sit in one regular package tree under the same ``sys.path``
+    entry; absolute (``module``) otherwise.
+    """
+    if not relative:
+        return module
+    own, theirs = _located(context, target), _located(context, module_path)
+    if own[0] != theirs[0] or module != ".".join(theirs[1]):
+        return module
+    package = own[1] if target.endswith("__init__.py") else own[1][:-1]
+    common = 0
+    for mine, their in zip(package, theirs[1], strict=False):
+        if mine != their:
+            break
+        common += 1
+    if common == 0:
+        return module
+    # One dot is the file's own package, each more dot one package up.
+    return "." * (len(package) - common + 1) + ".".join(theirs[1][common:])
+
+
+def _located(context: ImportContext, path: str) -> tuple[str, tuple[str, ...]]:
+    """``(basedir, parts)``: the folder above ``path``'s regular packages, and the dotted
+    name below it in parts (a package's ``__init__`` left out)."""
+    base = basedir_of(context, path)
+    relative = path[len(base) + 1 :] if base else path
+    return base, tuple(dotted_name(relative).split("."))
 
 
 def module_paths_for(module: str, entries: Iterable[str]) -> tuple[str, ...]:

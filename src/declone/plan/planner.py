@@ -14,6 +14,13 @@ the text of the family's files in; a frozen :class:`Plan` out. Each copy gets on
 * ``canonical``: the copy *is* the canonical class; it stays;
 * ``done``: the copy is already a residual subclass of the canonical (a migration ran).
 
+Each action has a tier, as a linter's fixes do: ``safe`` (replace an identical or subset
+copy, alias a renamed one, a residual subclass that really inherits) or ``unsafe`` (a residual
+that would redefine half of the canonical or more, a class that must stay where it is
+defined: see :mod:`declone.plan.staying`). An unsafe action is planned only when asked for
+(``unsafe=True``); otherwise the copy is skipped with the reason, and the skip has the tier
+``unsafe``: ``--unsafe`` would plan it.
+
 Two ways of comparing a copy with the canonical:
 
 * when the canonical is a member of the family (extracted from one of its variants, or an
@@ -27,9 +34,10 @@ Two ways of comparing a copy with the canonical:
 from __future__ import annotations
 
 import ast
+import dataclasses
 import enum
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from declone.config import PytestConfig
@@ -45,6 +53,18 @@ from declone.plan.classapi import (
     incompatibility,
 )
 from declone.plan.importability import ImportCheck, ImportContext, check_import
+from declone.plan.staying import (
+    BaseReader,
+    Stay,
+    TreeReader,
+    collected_heir,
+    default_test_code,
+    divergence,
+    mark_name,
+    source_diff,
+    staying_reasons,
+    subclasses_by_base,
+)
 from declone.rewrite import read_module_facts
 from declone.scan import is_pure_decorator, sets_test_false
 
@@ -54,6 +74,7 @@ __all__ = [
     "CanonicalOrigin",
     "CopyPlan",
     "Plan",
+    "Tier",
     "describe_canonical",
     "plan_migration",
 ]
@@ -73,6 +94,15 @@ class Action(enum.StrEnum):
     SKIP = "skip"
     CANONICAL = "canonical"
     DONE = "done"
+
+
+class Tier(enum.StrEnum):
+    """How far an action can be trusted, as a linter's fixes are."""
+
+    #: Keeps the copy's behaviour: planned by default.
+    SAFE = "safe"
+    #: May change behaviour or reads worse than the copy: planned only with ``--unsafe``.
+    UNSAFE = "unsafe"
 
 
 class CanonicalOrigin(enum.StrEnum):
@@ -106,6 +136,9 @@ class Canonical:
     aliases: tuple[str, ...] = ()
     #: The copy it was taken from (extracted) or that it is (existing, in the family).
     source_copy: ClassRecord | None = None
+    #: The class statement as ``ast.unparse`` writes it: what a diverged copy is diffed
+    #: against when the canonical is not one of the family's copies.
+    source: str = field(default="", repr=False, compare=False)
 
     @property
     def reference(self) -> str:
@@ -141,6 +174,11 @@ class CopyPlan:
     #: Why a skipped copy is skipped, in a few words that read after a count ("3 defined in
     #: a function"); the same for every copy skipped for the same cause. "" for the others.
     cause: str = ""
+    #: ``unsafe`` for an action that only ``--unsafe`` plans, and for the skip that stands for
+    #: it without ``--unsafe``; ``safe`` for everything else.
+    tier: Tier = Tier.SAFE
+    #: A diverged copy's unified diff against the canonical's source.
+    canonical_diff: str = field(default="", repr=False)
 
     @property
     def location(self) -> str:
@@ -159,6 +197,8 @@ class Plan:
     #: Things the plan relies on that declone cannot check from the repository.
     conditions: tuple[str, ...] = ()
     names: tuple[str, ...] = field(default=())
+    #: Whether unsafe actions were planned (``--unsafe``).
+    unsafe: bool = False
 
     @property
     def changes(self) -> tuple[CopyPlan, ...]:
@@ -167,6 +207,11 @@ class Plan:
     @property
     def skipped(self) -> tuple[CopyPlan, ...]:
         return tuple(e for e in self.entries if e.action is Action.SKIP)
+
+    @property
+    def held_back(self) -> tuple[CopyPlan, ...]:
+        """Copies skipped only because their action is unsafe: ``--unsafe`` plans them."""
+        return tuple(e for e in self.skipped if e.tier is Tier.UNSAFE)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -221,6 +266,7 @@ def describe_canonical(
         same_origin=source_copy is not None,
         aliases=aliases,
         source_copy=source_copy,
+        source=ast.unparse(node),
     )
 
 
@@ -233,12 +279,20 @@ def plan_migration(
     sources: Mapping[str, str],
     *,
     installed: bool = False,
+    unsafe: bool = False,
+    is_test_code: Callable[[str], bool] | None = None,
+    read_tree: TreeReader | None = None,
+    inert_bases: tuple[str, ...] = (),
 ) -> Plan:
     """One action per copy of ``family``.
 
     ``sources`` maps each of the family's files to its text (a missing file is skipped);
     ``installed`` says whether a canonical outside the repo is importable by the target's
-    interpreter.
+    interpreter; ``unsafe`` plans unsafe actions instead of skipping them. ``is_test_code``
+    tells test code from production code (by default pytest's ``python_files``,
+    ``conftest.py`` and ``test``/``tests``/``testing`` folders); ``read_tree`` reads the
+    repository files a copy's bases lead to (by default only the family's own files are
+    known), and ``inert_bases`` are bases known not to register their subclasses.
     """
     conditions: list[str] = []
     if canonical.path is None:
@@ -247,12 +301,41 @@ def plan_migration(
             "that runs pytest needs it installed" + ("" if installed else " (it is not)")
         )
     trees = {path: _parse(text) for path, text in sources.items()}
-    name_counts = _module_level_name_counts(family, trees)
+    marked = any(mark_name(d) for copy in family.copies for d in copy.decorators)
+    planning = _Planning(
+        canonical=canonical,
+        pytest=pytest,
+        context=context,
+        trees=trees,
+        name_counts=_module_level_name_counts(family, trees),
+        installed=installed,
+        unsafe=unsafe,
+        is_test_code=is_test_code or default_test_code(pytest),
+        reader=BaseReader(context, read_tree or trees.get, inert_bases),
+        # Only a mark needs the subclasses of a copy: the index is walked when one has one.
+        subclasses=subclasses_by_base(index.classes) if marked else {},
+    )
     entries = tuple(
-        _plan_copy(copy, family, canonical, pytest, context, trees, name_counts, installed)
+        _plan_copy(copy, planning)
         for copy in sorted(family.copies, key=lambda c: (c.path, c.lineno))
     )
-    return Plan(family.name, canonical, entries, tuple(conditions), family.names)
+    return Plan(family.name, canonical, entries, tuple(conditions), family.names, unsafe)
+
+
+@dataclass(frozen=True, slots=True)
+class _Planning:
+    """What every copy's plan reads besides the copy itself."""
+
+    canonical: Canonical
+    pytest: PytestConfig
+    context: ImportContext
+    trees: Mapping[str, ast.Module | None]
+    name_counts: Mapping[tuple[str, str], int]
+    installed: bool
+    unsafe: bool
+    is_test_code: Callable[[str], bool]
+    reader: BaseReader
+    subclasses: Mapping[str, tuple[ClassRecord, ...]]
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -286,16 +369,8 @@ def _skip(
     return _entry(copy, Action.SKIP, reason, cause=cause, import_check=import_check)
 
 
-def _plan_copy(
-    copy: ClassRecord,
-    family: Family,
-    canonical: Canonical,
-    pytest: PytestConfig,
-    context: ImportContext,
-    trees: Mapping[str, ast.Module | None],
-    name_counts: Mapping[tuple[str, str], int],
-    installed: bool,
-) -> CopyPlan:
+def _plan_copy(copy: ClassRecord, planning: _Planning) -> CopyPlan:
+    canonical = planning.canonical
     if canonical.origin is CanonicalOrigin.EXISTING and copy == canonical.source_copy:
         return _entry(copy, Action.CANONICAL, "the canonical class itself; it stays")
     if canonical.path is not None and copy.path == canonical.path:
@@ -314,9 +389,9 @@ def _plan_copy(
             f"nested in {copy.qualname.rsplit('.', 1)[0]}; only module-level classes move",
             "nested in a class",
         )
-    if copy.path not in trees:
+    if copy.path not in planning.trees:
         return _skip(copy, "file could not be read", "in a file that could not be read")
-    tree = trees[copy.path]
+    tree = planning.trees[copy.path]
     if tree is None:
         return _skip(
             copy,
@@ -330,8 +405,18 @@ def _plan_copy(
         )
     if _already_residual(node, tree, canonical):
         return _entry(copy, Action.DONE, f"already a subclass of {canonical.reference}")
+    if (
+        canonical.path is not None
+        and not planning.is_test_code(copy.path)
+        and planning.is_test_code(canonical.path)
+    ):
+        return _skip(
+            copy,
+            f"production code may not import test code (the canonical is in {canonical.path})",
+            "production code; the canonical is test code",
+        )
     importable = check_import(
-        context, copy.path, canonical.module, canonical.path, installed=installed
+        planning.context, copy.path, canonical.module, canonical.path, installed=planning.installed
     )
     if not importable.importable:
         return _skip(
@@ -340,26 +425,31 @@ def _plan_copy(
             "cannot import the canonical",
             import_check=importable,
         )
-    problem, cause = _namespace_problem(copy, tree, name_counts)
+    problem, cause = _namespace_problem(copy, tree, planning.name_counts)
     if problem:
         return _skip(copy, problem, cause, import_check=importable)
-    # A decorator that may register the class is the copy's own trait, not a difference from
-    # the canonical: the copy the canonical is written from has it too, and diverges from
-    # nothing.
-    problem, cause = _registering_decorator(node)
-    if problem:
-        return _skip(copy, problem, cause, import_check=importable)
-    kept, divergence = _compare(copy, node, tree, canonical)
-    if divergence:
+    held = _registering_member(node) or _inherited_mark(copy, node, planning)
+    if held is not None:
+        return _skip(copy, *held, import_check=importable)
+    kept, difference = _compare(copy, node, tree, canonical)
+    if difference:
         return _skip(
             copy,
-            f"incompatible divergence: {divergence}",
+            f"incompatible divergence: {difference}",
             "incompatibly divergent",
             import_check=importable,
         )
-    collection = _collection_problem(copy, canonical, pytest, kept)
+    collection = _collection_problem(copy, canonical, planning.pytest, kept)
     if collection:
         return _skip(copy, collection, "would change what pytest collects", import_check=importable)
+    entry = _planned(copy, canonical, kept, importable)
+    return _tiered(entry, copy, node, tree, kept, planning)
+
+
+def _planned(
+    copy: ClassRecord, canonical: Canonical, kept: list[str], importable: ImportCheck
+) -> CopyPlan:
+    """The action that changes the copy's file, before its tier is weighed."""
     if kept:
         members = ", ".join(kept)
         return _entry(
@@ -377,6 +467,58 @@ def _plan_copy(
         f"{_replace_reason(canonical)}; imported as {copy.name}",
         import_check=importable,
     )
+
+
+def _tiered(
+    entry: CopyPlan,
+    copy: ClassRecord,
+    node: ast.ClassDef,
+    tree: ast.Module,
+    kept: list[str],
+    planning: _Planning,
+) -> CopyPlan:
+    """``entry`` when it is safe; otherwise planned as unsafe (``--unsafe``) or skipped with
+    what makes it unsafe."""
+    canonical = planning.canonical
+    risks: list[Stay] = []
+    diff = ""
+    if entry.action is Action.RESIDUAL:
+        counted = [
+            m.name
+            for m in canonical.members
+            if m.name not in _HARMLESS_DUNDERS and m.kind is not MemberKind.STATEMENT
+        ]
+        residual = divergence(kept, counted)
+        if not residual.inherits:
+            risks.append(Stay(residual.describe(canonical.name), "diverged: kept"))
+            diff = _canonical_diff(copy, node, canonical)
+    risks.extend(staying_reasons(node, tree, copy.path, planning.reader))
+    if not risks:
+        return entry
+    why = "; ".join(risk.reason for risk in risks)
+    if planning.unsafe:
+        return dataclasses.replace(
+            entry, tier=Tier.UNSAFE, reason=f"{entry.reason} (unsafe: {why})", canonical_diff=diff
+        )
+    return _entry(
+        copy,
+        Action.SKIP,
+        f"{why}; --unsafe plans it anyway",
+        cause=risks[0].cause,
+        import_check=entry.import_check,
+        tier=Tier.UNSAFE,
+        canonical_diff=diff,
+    )
+
+
+def _canonical_diff(copy: ClassRecord, node: ast.ClassDef, canonical: Canonical) -> str:
+    """The copy's class source against the canonical's: as written when the canonical is one
+    of the family's copies, else both as ``ast.unparse`` writes them."""
+    label = f"{copy.path}:{copy.lineno}"
+    written = canonical.source_copy.source if canonical.source_copy is not None else ""
+    if written and copy.source:
+        return source_diff(written, copy.source, canonical.reference, label)
+    return source_diff(canonical.source, ast.unparse(node), canonical.reference, label)
 
 
 def _already_residual(node: ast.ClassDef, tree: ast.Module, canonical: Canonical) -> bool:
@@ -429,16 +571,10 @@ def _namespace_problem(
     return "", ""
 
 
-def _registering_decorator(node: ast.ClassDef) -> tuple[str, str]:
-    """A decorator on the class or one of its members that may register it where it is
-    defined, and its cause; ``("", "")`` when every decorator is pure."""
-    for expression in node.decorator_list:
-        name = _impure_name(ast.unparse(expression))
-        if name:
-            return (
-                f"decorated with @{name}, which may register the class where it is defined",
-                f"decorated with @{name}",
-            )
+def _registering_member(node: ast.ClassDef) -> tuple[str, str] | None:
+    """A member decorator that may register the member where the class is defined, and its
+    cause; None when every member's decorators are pure. (The class's own decorators make it
+    unsafe, not impossible: see :func:`declone.plan.staying.staying_reasons`.)"""
     for member in class_members(node):
         for decorator in member.decorators:
             name = _impure_name(decorator)
@@ -448,7 +584,28 @@ def _registering_decorator(node: ast.ClassDef) -> tuple[str, str]:
                     "where it is defined",
                     f"with a member decorated with @{name}",
                 )
-    return "", ""
+    return None
+
+
+def _inherited_mark(
+    copy: ClassRecord, node: ast.ClassDef, planning: _Planning
+) -> tuple[str, str] | None:
+    """A ``@pytest.mark.X`` on the copy that a class pytest collects inherits, and its cause:
+    the mark belongs where that class's tests are. None when there is none: on a helper that
+    nothing collected inherits, a mark moves with the class."""
+    for decorator in node.decorator_list:
+        mark = mark_name(ast.unparse(decorator))
+        if not mark:
+            continue
+        heir = collected_heir(copy, planning.subclasses, planning.pytest, planning.reader)
+        if heir is None:
+            return None
+        return (
+            f"@{mark} takes effect on {heir.name} ({heir.path}:{heir.lineno}), which inherits "
+            "it; the mark stays where it is",
+            "with a mark a collected subclass inherits",
+        )
+    return None
 
 
 def _compare(

@@ -6,12 +6,16 @@ planned files in memory, which is what ``migrate`` writes and ``plan --diff`` sh
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import functools
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from declone.model import FileProblem
+from declone.errors import DecloneError, ExitCode
+from declone.model import ClassRecord, FileProblem
 from declone.plan.canonical import (
     CanonicalChoice,
     ResolvedCanonical,
@@ -19,16 +23,46 @@ from declone.plan.canonical import (
     resolve_canonical,
 )
 from declone.plan.changes import FileChange, preview
-from declone.plan.importability import import_context
-from declone.plan.planner import Plan, plan_migration
-from declone.rewrite import RewriteStatus
-from declone.scan import ScanStats, decode_source, scan_repository
+from declone.plan.importability import (
+    ImportContext,
+    import_context,
+    import_spelling,
+    learned_roots,
+    module_name_for,
+    module_paths_for,
+    sys_path_for,
+    with_roots,
+)
+from declone.plan.layout import declared_source_roots
+from declone.plan.planner import Action, Plan, Tier, plan_migration
+from declone.rewrite import RewriteStatus, read_import_order
+from declone.scan import (
+    ScanStats,
+    decode_source,
+    find_scopes,
+    find_test_code,
+    scan_repository,
+)
 
 if TYPE_CHECKING:
     from declone.config import Settings
     from declone.model import Family, ScanIndex
 
-__all__ = ["PlanRequest", "PreparedPlan", "plan_changes", "prepare_plan"]
+__all__ = [
+    "SCOPE_PLACEHOLDER",
+    "PlanRequest",
+    "PreparedPlan",
+    "PreparedPlans",
+    "ScopeNote",
+    "absolute_imports",
+    "plan_changes",
+    "prepare_plan",
+    "prepare_plans",
+    "scope_path",
+]
+
+#: In ``--extract-to``, the root folder of each import scope: one canonical per scope.
+SCOPE_PLACEHOLDER = "{scope}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +79,10 @@ class PlanRequest:
     name: str | None = None
     #: The interpreter that runs the target's pytest: it decides what is importable.
     python: str = ""
+    #: Root-relative folders or files: only the copies under them are planned (all if empty).
+    only_paths: tuple[str, ...] = ()
+    #: Plan unsafe actions too, instead of skipping those copies (``--unsafe``).
+    unsafe: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +96,31 @@ class PreparedPlan:
     resolved: ResolvedCanonical
     #: Bytes of every file of the family, as read for the plan.
     sources: dict[str, bytes]
+    #: What decides ``sys.path`` for the family's files, the repository's own roots included.
+    context: ImportContext | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeNote:
+    """An import scope whose copies are left as they are, and why."""
+
+    scope: str
+    copies: tuple[ClassRecord, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPlans:
+    """A family's plans from one scan: one per import scope with ``{scope}``, else one."""
+
+    settings: Settings
+    index: ScanIndex
+    stats: ScanStats
+    #: The family as planned (only its copies under ``--paths``); None when none is left.
+    family: Family | None
+    parts: tuple[PreparedPlan, ...]
+    #: Scopes planned with no canonical of their own (a single copy stays).
+    kept: tuple[ScopeNote, ...]
 
 
 def prepare_plan(
@@ -67,19 +130,173 @@ def prepare_plan(
     on_total: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> PreparedPlan:
-    """Scan the repository, resolve the canonical and plan the family."""
+    """Scan the repository, resolve the canonical and plan the family (one canonical).
+
+    A request whose ``extract_to`` holds ``{scope}`` has one plan per scope: see
+    :func:`prepare_plans`.
+    """
+    prepared = prepare_plans(settings, request, on_total=on_total, on_progress=on_progress)
+    if len(prepared.parts) != 1:
+        raise DecloneError(
+            f"--extract-to {request.extract_to}: one plan per scope; use prepare_plans",
+            ExitCode.USAGE,
+        )
+    return prepared.parts[0]
+
+
+def prepare_plans(
+    settings: Settings,
+    request: PlanRequest,
+    *,
+    on_total: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> PreparedPlans:
+    """Scan the repository once, then plan the family: once, or scope by scope when
+    ``--extract-to`` names ``{scope}``."""
     index, stats = scan_repository(settings, on_total=on_total, on_progress=on_progress)
-    family = index.family(request.family)
-    choice = CanonicalChoice(request.canonical, request.extract_to, request.variant, request.name)
+    found = _named_family(index, request.family)
+    family = _under_paths(found, request.only_paths) if found is not None else None
+    if found is not None and family is None:
+        shown = ", ".join(request.only_paths)
+        raise DecloneError(
+            f"--paths {shown}: no copy of {request.family} lies under them; "
+            f"its copies are in {', '.join(found.files[:3])}"
+            + (f" and {len(found.files) - 3} more files" if len(found.files) > 3 else ""),
+            ExitCode.USAGE,
+        )
+    base = import_context(settings.pytest, [record.path for record in index.files])
+    raw, texts = _read_family_files(settings, family)
+    trees = {path: tree for path, tree in ((p, _parse(t)) for p, t in texts.items()) if tree}
+    scope_of = find_scopes(settings.root, [record.path for record in index.files])
+    context = with_roots(
+        base,
+        (
+            *declared_source_roots(settings.root, {"", *scope_of.values()}),
+            *learned_roots(base, {path: absolute_imports(tree) for path, tree in trees.items()}),
+        ),
+    )
+    template = request.extract_to
+    if template is None or SCOPE_PLACEHOLDER not in template:
+        part = _prepare_part(
+            settings, request, index, stats, family, context, raw, texts, whole=found
+        )
+        return PreparedPlans(settings, index, stats, family, (_confined(part, scope_of),), ())
+    if family is None:
+        return PreparedPlans(settings, index, stats, None, (), ())
+    parts: list[PreparedPlan] = []
+    kept: list[ScopeNote] = []
+    for scope, copies in _copies_by_scope(family, scope_of).items():
+        files = sorted({copy.path for copy in copies})
+        if len(files) < settings.min_copies:
+            kept.append(ScopeNote(scope, tuple(copies), _one_copy_reason(files)))
+            continue
+        sub = _restricted(family, {id(copy) for copy in copies})
+        assert sub is not None
+        sub = dataclasses.replace(sub, scopes=(scope,))
+        scoped = dataclasses.replace(request, extract_to=scope_path(template, scope))
+        parts.append(_prepare_part(settings, scoped, index, stats, sub, context, raw, texts))
+    return PreparedPlans(settings, index, stats, family, tuple(parts), tuple(kept))
+
+
+def scope_path(template: str, scope: str) -> str:
+    """``--extract-to`` with ``{scope}`` replaced by the scope's root folder."""
+    return posixpath.normpath(template.replace(SCOPE_PLACEHOLDER, scope or "."))
+
+
+def _one_copy_reason(files: list[str]) -> str:
+    return "in one file: stays" if len(files) == 1 else "in too few files (min-copies): stays"
+
+
+def _prepare_part(
+    settings: Settings,
+    request: PlanRequest,
+    index: ScanIndex,
+    stats: ScanStats,
+    family: Family | None,
+    context: ImportContext,
+    raw: dict[str, bytes],
+    texts: dict[str, str],
+    *,
+    whole: Family | None = None,
+) -> PreparedPlan:
+    """One canonical and the plan of ``family``'s copies to it.
+
+    ``whole`` is the family before ``--paths`` kept some of its copies: an existing
+    canonical that is one of its copies outside those paths still compares body to body.
+    """
+    preferred = _preferred_sources(settings, index, family, context, texts) if family else ()
+    choice = CanonicalChoice(
+        request.canonical, request.extract_to, request.variant, request.name, preferred
+    )
     if request.canonical is None and request.extract_to is None:
         choice = choice_from_registry(settings, request.family) or choice
-    context = import_context(settings.pytest, [record.path for record in index.files])
-    resolved = resolve_canonical(choice, settings, index, request.family, context, request.python)
+    described = whole if choice.reference is not None and whole is not None else family
+    resolved = resolve_canonical(
+        choice, settings, described, request.family, context, request.python
+    )
     if family is None:
         return PreparedPlan(settings, index, stats, None, None, resolved, {})
+    plan = plan_migration(
+        index,
+        family,
+        resolved.canonical,
+        settings.pytest,
+        context,
+        {path: texts[path] for path in family.files if path in texts},
+        installed=resolved.installed,
+        unsafe=request.unsafe,
+        read_tree=_tree_reader(settings, index),
+        inert_bases=settings.inert_bases,
+        is_test_code=find_test_code(settings).is_test,
+    )
+    if request.family in family.names:
+        # The name the user gave wins over the scan's pick (the most common one).
+        plan = dataclasses.replace(plan, family=request.family)
+    sources = {path: raw[path] for path in family.files if path in raw}
+    return PreparedPlan(settings, index, stats, family, plan, resolved, sources, context)
+
+
+def _preferred_sources(
+    settings: Settings,
+    index: ScanIndex,
+    family: Family,
+    context: ImportContext,
+    texts: dict[str, str],
+) -> tuple[str, ...]:
+    """The family's files, best source of an extracted canonical first: one that the most of
+    the family's files already import (a shared helper module), then one that is not a test
+    module pytest collects, then one this interpreter's ``ast`` reads (not a newer grammar)."""
+    imported_by: dict[str, int] = {}
+    for path, text in texts.items():
+        tree = _parse(text)
+        if tree is None:
+            continue
+        entries = sys_path_for(context, path)
+        for module in absolute_imports(tree):
+            for candidate in module_paths_for(module, entries):
+                if candidate in texts and candidate != path:
+                    imported_by[candidate] = imported_by.get(candidate, 0) + 1
+                    break
+    newer_grammar = {record.path for record in index.files if record.parsed_by_fallback}
+    return tuple(
+        sorted(
+            family.files,
+            key=lambda path: (
+                -imported_by.get(path, 0),
+                settings.pytest.is_test_file(path),
+                path in newer_grammar or path not in texts,
+                path,
+            ),
+        )
+    )
+
+
+def _read_family_files(
+    settings: Settings, family: Family | None
+) -> tuple[dict[str, bytes], dict[str, str]]:
     raw: dict[str, bytes] = {}
     texts: dict[str, str] = {}
-    for path in family.files:
+    for path in family.files if family is not None else ():
         try:
             data = (settings.root / path).read_bytes()
         except OSError:
@@ -88,39 +305,231 @@ def prepare_plan(
         decoded = decode_source(data)
         if not isinstance(decoded, FileProblem):
             texts[path] = decoded[0]
-    plan = plan_migration(
-        index,
-        family,
-        resolved.canonical,
-        settings.pytest,
-        context,
-        texts,
-        installed=resolved.installed,
+    return raw, texts
+
+
+def _tree_reader(settings: Settings, index: ScanIndex) -> Callable[[str], ast.Module | None]:
+    """Reads and parses a scanned file that a copy's bases lead to, each file once."""
+    known = {record.path for record in index.files if not record.is_backup}
+
+    @functools.cache
+    def read(path: str) -> ast.Module | None:
+        if path not in known:
+            return None
+        try:
+            decoded = decode_source((settings.root / path).read_bytes())
+        except OSError:
+            return None
+        return None if isinstance(decoded, FileProblem) else _parse(decoded[0])
+
+    return read
+
+
+def _parse(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def absolute_imports(tree: ast.Module) -> tuple[str, ...]:
+    """The dotted modules a file imports absolutely at any depth: ``from a.b import c``
+    gives ``a.b`` and ``a.b.c`` (``c`` may be a module)."""
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append(node.module)
+            found.extend(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
+    return tuple(dict.fromkeys(found))
+
+
+def _named_family(index: ScanIndex, name: str) -> Family | None:
+    """The family ``name`` names, as one: ``NAME@ID`` is that family alone; a bare ``NAME``
+    is every family with a copy of that name (the best ranked first), so that one run
+    consolidates every copy the planner finds compatible, whichever body the scan centred
+    it on, and a second run finds nothing left."""
+    if "@" in name:
+        return index.family(name)
+    found = [family for family in index.families if name in family.names]
+    if len(found) < 2:
+        return index.family(name)
+    first, *rest = found
+    seen = {id(copy) for copy in first.copies}
+    copies, verdicts = list(first.copies), list(first.verdicts)
+    for family in rest:
+        for copy, verdict in zip(family.copies, family.verdicts, strict=True):
+            if id(copy) not in seen:
+                seen.add(id(copy))
+                copies.append(copy)
+                verdicts.append(verdict)
+    return dataclasses.replace(
+        first,
+        names=tuple(dict.fromkeys(n for family in found for n in family.names)),
+        copies=tuple(copies),
+        verdicts=tuple(verdicts),
+        variants=tuple(v for family in found for v in family.variants),
+        matched_by=tuple(dict.fromkeys(m for family in found for m in family.matched_by)),
+        removable_lines=sum(family.removable_lines for family in found),
+        scopes=tuple(sorted({s for family in found for s in family.scopes})),
     )
-    if request.family in family.names:
-        # The name the user gave wins over the scan's pick (the most common one).
-        plan = dataclasses.replace(plan, family=request.family)
-    return PreparedPlan(settings, index, stats, family, plan, resolved, raw)
+
+
+def _under_paths(family: Family, only_paths: tuple[str, ...]) -> Family | None:
+    """``family`` with only the copies under ``only_paths`` (all when empty)."""
+    if not only_paths:
+        return family
+    prefixes = [p.rstrip("/") for p in only_paths]
+    return _restricted(
+        family,
+        {
+            id(copy)
+            for copy in family.copies
+            if any(
+                p in ("", ".") or copy.path == p or copy.path.startswith(p + "/") for p in prefixes
+            )
+        },
+    )
+
+
+def _restricted(family: Family, keep: set[int]) -> Family | None:
+    """``family`` with only the copies whose ``id()`` is in ``keep``; None when none is.
+
+    Variants keep their order (the dominant one first among those left) and their diffs
+    against the family's dominant variant.
+    """
+    if all(id(copy) in keep for copy in family.copies):
+        return family
+    pairs = [(c, v) for c, v in zip(family.copies, family.verdicts, strict=True) if id(c) in keep]
+    if not pairs:
+        return None
+    variants = []
+    for variant in family.variants:
+        copies = tuple(c for c in variant.copies if id(c) in keep)
+        if copies:
+            representative = (
+                variant.representative if id(variant.representative) in keep else copies[0]
+            )
+            variants.append(
+                dataclasses.replace(variant, copies=copies, representative=representative)
+            )
+    return dataclasses.replace(
+        family,
+        copies=tuple(c for c, _ in pairs),
+        verdicts=tuple(v for _, v in pairs),
+        variants=tuple(variants),
+        names=tuple(dict.fromkeys(n for n in family.names if any(c.name == n for c, _ in pairs))),
+    )
+
+
+def _copies_by_scope(family: Family, scope_of: dict[str, str]) -> dict[str, list[ClassRecord]]:
+    groups: dict[str, list[ClassRecord]] = {}
+    for copy in family.copies:
+        groups.setdefault(scope_of.get(copy.path, ""), []).append(copy)
+    return dict(sorted(groups.items()))
+
+
+def _confined(part: PreparedPlan, scope_of: dict[str, str]) -> PreparedPlan:
+    """Copies in another import scope than the canonical's are skipped: neither scope may
+    import from the other (each ships on its own)."""
+    plan, canonical = part.plan, part.resolved.canonical
+    if plan is None or canonical.path is None:
+        return part
+    home = scope_of.get(canonical.path, _nearest_scope(canonical.path, scope_of))
+    entries = []
+    for entry in plan.entries:
+        scope = scope_of.get(entry.path, "")
+        if entry.changes_file and scope != home:
+            entry = dataclasses.replace(
+                entry,
+                action=Action.SKIP,
+                reason=(
+                    f"in the scope {scope or '.'}, which ships apart from the canonical's "
+                    f"({home or '.'}); consolidate it scope by scope with "
+                    "--extract-to '{scope}/...'"
+                ),
+                cause="in another import scope",
+                tier=Tier.SAFE,
+            )
+        entries.append(entry)
+    return dataclasses.replace(part, plan=dataclasses.replace(plan, entries=tuple(entries)))
+
+
+def _nearest_scope(path: str, scope_of: dict[str, str]) -> str:
+    """The scope of a file the scan did not see (an extracted module not written yet)."""
+    known = sorted(set(scope_of.values()), key=len, reverse=True)
+    return next((s for s in known if not s or path.startswith(s + "/")), "")
+
+
+def import_spellings(prepared: PreparedPlan) -> dict[str, str]:
+    """How each changed file writes the canonical's module: relative (``..support``) in a
+    file that imports its package's modules relatively, absolute otherwise."""
+    plan, context = prepared.plan, prepared.context
+    canonical = prepared.resolved.canonical
+    if plan is None or context is None or canonical.path is None:
+        return {}
+    spellings = {}
+    for path in plan.files:
+        decoded = decode_source(prepared.sources.get(path, b""))
+        tree = None if isinstance(decoded, FileProblem) else _parse(decoded[0])
+        if tree is None:
+            continue
+        relative = writes_relative_imports(tree, module_name_for(context, path))
+        spelled = import_spelling(
+            context, path, canonical.module, canonical.path, relative=relative
+        )
+        if spelled != canonical.module:
+            spellings[path] = spelled
+    return spellings
+
+
+def writes_relative_imports(tree: ast.Module, module: str) -> bool:
+    """True when a module imports within its own package relatively: it has relative
+    imports and no absolute one of its own top-level package."""
+    top = module.partition(".")[0]
+    relative = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            relative = True
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module:
+            absolute = [node.module]
+        elif isinstance(node, ast.Import):
+            absolute = [alias.name for alias in node.names]
+        else:
+            continue
+        if any(name.partition(".")[0] == top for name in absolute):
+            return False
+    return relative
 
 
 def plan_changes(prepared: PreparedPlan) -> tuple[FileChange, ...]:
     """The planned files rewritten in memory, the extracted module first.
 
     The module is written only for files that change: when every copy is skipped, or no
-    planned rewrite changes its file, nothing would import it and there is no module.
+    planned rewrite changes its file, nothing would import it and there is no module. A
+    module that exists (the class is added to it) is a changed file, its bytes the before.
     """
     if prepared.plan is None:
         return ()
-    changes = list(preview(prepared.plan, prepared.sources))
+    changes = list(
+        preview(
+            prepared.plan,
+            prepared.sources,
+            read_import_order(prepared.settings.root),
+            import_spellings(prepared),
+        )
+    )
     extracted = prepared.resolved.extracted
     if extracted is not None and any(change.changed for change in changes):
-        created = FileChange(
+        module = FileChange(
             extracted.path,
             RewriteStatus.CHANGED,
-            b"",
-            extracted.text.encode("utf-8"),
+            extracted.original or b"",
+            extracted.data,
             (f"extract {extracted.class_name}",),
-            created=True,
+            created=extracted.original is None,
         )
-        changes.insert(0, created)
+        changes.insert(0, module)
     return tuple(changes)

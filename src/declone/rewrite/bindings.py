@@ -18,6 +18,7 @@ __all__ = [
     "NameUses",
     "count_name_uses",
     "import_bindings",
+    "imported_module",
     "read_module_facts",
 ]
 
@@ -38,10 +39,11 @@ class Binding:
     node: ast.AST
 
     def imports(self, module: str, obj: str) -> bool:
-        """True when this binding is ``from module import obj [as name]``."""
+        """True when this binding is ``from module import obj [as name]``; a relative
+        ``module`` (``..json``) matches the same relative import, dot for dot."""
         if not isinstance(self.node, ast.ImportFrom):
             return False
-        if self.node.level or self.node.module != module:
+        if imported_module(self.node) != module:
             return False
         return any(
             alias.name == obj and (alias.asname or alias.name) == self.name
@@ -56,6 +58,13 @@ class NameUses:
     names: Counter[str] = field(default_factory=Counter)
     #: Identifier-like words of every string constant: string annotations, ``__all__``.
     string_words: Counter[str] = field(default_factory=Counter)
+    #: Names read inside string annotations (``x: "Foo"``, ``-> list["Foo"]``): forward
+    #: references, which use an import as surely as a name does.
+    annotation_names: Counter[str] = field(default_factory=Counter)
+
+    def reads(self, name: str) -> int:
+        """Reads of ``name`` as code: plain names and names in string annotations."""
+        return self.names[name] + self.annotation_names[name]
 
     def mentions(self, name: str) -> int:
         return self.names[name] + self.string_words[name]
@@ -81,7 +90,7 @@ def read_module_facts(tree: ast.Module) -> ModuleFacts:
     visitor.visit(tree)
     return ModuleFacts(
         bindings=tuple(visitor.bindings),
-        uses=NameUses(visitor.names, visitor.words),
+        uses=NameUses(visitor.names, visitor.words, visitor.annotation_names),
         globals_declared=visitor.globals_declared,
         dynamic_names=visitor.dynamic_names,
         evaluator_lines=tuple(visitor.evaluator_lines),
@@ -93,25 +102,57 @@ def count_name_uses(nodes: Iterable[ast.AST]) -> NameUses:
     visitor = _FactsVisitor()
     for node in nodes:
         visitor.visit(node)
-    return NameUses(visitor.names, visitor.words)
+    return NameUses(visitor.names, visitor.words, visitor.annotation_names)
+
+
+def imported_module(node: ast.ImportFrom) -> str:
+    """The module of a ``from`` import as written: ``pkg.mod``, ``.support``, ``..``."""
+    return "." * node.level + (node.module or "")
 
 
 def import_bindings(
-    node: ast.Import | ast.ImportFrom,
+    node: ast.Import | ast.ImportFrom, *, relative: bool = False
 ) -> list[tuple[str, str, str | None, str | None]]:
     """``(bound name, module, object, asname)`` for each alias, as LibCST's import visitors
-    name them; relative and star imports are left out (declone never removes those)."""
+    name them. Star and ``__future__`` imports are left out, and ``from . import x`` unless
+    ``relative`` (``x`` may be a sibling module the package loads that way: declone removes
+    it only where it has no run-time effect, under ``if TYPE_CHECKING:``); a relative
+    module is written with its dots (``..json``)."""
     found: list[tuple[str, str, str | None, str | None]] = []
     if isinstance(node, ast.Import):
         for alias in node.names:
             bound = alias.asname or alias.name.partition(".")[0]
             found.append((bound, alias.name, None, alias.asname))
         return found
-    if node.level or node.module is None or node.module == "__future__":
+    if (node.level and node.module is None and not relative) or node.module == "__future__":
         return found
+    module = imported_module(node)
     for alias in node.names:
         if alias.name != "*":
-            found.append((alias.asname or alias.name, node.module, alias.name, alias.asname))
+            found.append((alias.asname or alias.name, module, alias.name, alias.asname))
+    return found
+
+
+def _annotation_names(annotation: ast.expr | None) -> list[str]:
+    """Names read by the strings of an annotation, parsed as the type checker would
+    (``"Foo"``, ``list["Foo"]``, ``"dict[str, Foo]"``); a string that is no expression
+    (``Literal["not a name"]``) reads nothing."""
+    if annotation is None:
+        return []
+    found: list[str] = []
+    pending: list[ast.AST] = [annotation]
+    while pending:
+        node = pending.pop()
+        for sub in ast.walk(node):
+            if not isinstance(sub, ast.Constant) or not isinstance(sub.value, str):
+                continue
+            try:
+                parsed = ast.parse(sub.value.strip(), mode="eval")
+            except (SyntaxError, ValueError):
+                continue
+            found.extend(n.id for n in ast.walk(parsed) if isinstance(n, ast.Name))
+            # A string inside the string: ``"list['Foo']"``.
+            pending.append(parsed)
     return found
 
 
@@ -126,6 +167,7 @@ class _FactsVisitor(ast.NodeVisitor):
         self.bindings: list[Binding] = []
         self.names: Counter[str] = Counter()
         self.words: Counter[str] = Counter()
+        self.annotation_names: Counter[str] = Counter()
         self.globals_declared: dict[str, int] = {}
         self.dynamic_names: dict[str, int] = {}
         self.evaluator_lines: list[int] = []
@@ -142,11 +184,21 @@ class _FactsVisitor(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         self._bind(node.name, node)
+        self.annotation_names.update(_annotation_names(node.returns))
         self._scoped(node)
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         self._bind(node.name, node)
+        self.annotation_names.update(_annotation_names(node.returns))
         self._scoped(node)
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self.annotation_names.update(_annotation_names(node.annotation))
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.annotation_names.update(_annotation_names(node.annotation))
+        self.generic_visit(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self._bind(node.name, node)

@@ -4,7 +4,8 @@
 into a ``FileRecord`` (``classes`` collects its classes, ``normalise`` writes their canonical
 text, ``partialparse`` skips copies already read, ``cstfallback`` reads newer grammar,
 ``commented`` finds commented-out copies, ``strings`` classes written in strings);
-``families`` links classes into families (``scopes`` says where each may be consolidated);
+``families`` links classes into families (``scopes`` says where each may be consolidated,
+``testcode`` which files are test code);
 ``cache`` keeps it all on disk between runs; ``scanner`` runs the whole scan; ``document`` is
 its JSON; ``occurrences`` reconciles ``grep 'class NAME'`` with what the scan found.
 """
@@ -24,7 +25,9 @@ from declone.scan.scanner import (
     scan_overview_document,
     scan_repository,
 )
+from declone.scan.scopes import find_scopes
 from declone.scan.source import decode_source, digest_of
+from declone.scan.testcode import TestCode, find_test_code
 
 __all__ = [
     "FileListing",
@@ -32,11 +35,14 @@ __all__ = [
     "OccurrenceKind",
     "Occurrences",
     "ScanStats",
+    "TestCode",
     "build_index",
     "decode_source",
     "digest_of",
     "extract_file",
     "find_occurrences",
+    "find_scopes",
+    "find_test_code",
     "index_to_json",
     "is_backup_name",
     "is_docstring",

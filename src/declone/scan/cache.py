@@ -40,7 +40,7 @@ from declone.scan.families import SimilarPairs, Summary, summaries_of
 
 __all__ = ["CachedStat", "FileBlobs", "ScanCache", "default_cache_dir", "encode_file"]
 
-_FORMAT = 12
+_FORMAT = 13
 _RACY_NS = 2_000_000_000
 _BATCH = 500
 

@@ -3,7 +3,8 @@
 Pure: index in, plain data out. Field names are part of the versioned schema: renaming one
 means bumping ``SCAN_SCHEMA_VERSION``. Version 2: ``families[]`` holds duplicate families
 (``"kind": "duplicate"``, with ``id`` and ``removable_lines``) and then the names that are
-not families (``"kind": "same-name"`` or ``"nested"``).
+not families (``"kind": "same-name"`` or ``"nested"``). A family's ``related`` (added
+within version 2) lists the production classes kept out of a family of test code.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from declone.model import (
     Family,
     FileProblem,
     NameGroup,
+    RelatedClass,
     ScanIndex,
     Variant,
     VariantDiff,
@@ -135,6 +137,17 @@ def family_to_json(family: Family) -> dict[str, Any]:
         "variants": [_variant(v) for v in family.variants],
         # One verdict per copy, in the order of ``copies``.
         "members": [_verdict_member(verdict, variant_of) for verdict in family.verdicts],
+        "related": [_related(related) for related in family.related],
+    }
+
+
+def _related(related: RelatedClass) -> dict[str, Any]:
+    """A production class like a family of test code, kept out of it."""
+    return {
+        "name": related.name,
+        "path": related.path,
+        "line": related.lineno,
+        "similarity": round(related.similarity, 4),
     }
 
 

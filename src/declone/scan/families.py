@@ -17,7 +17,16 @@ together; a trivial body makes a family only with copies of itself under the sam
 Centres are taken in order, the most copied first. A shared name alone joins nothing: a name
 reused in ``min_copies`` files whose classes are not copies is a ``NameGroup`` of its own
 ("same name, different classes"), and so are classes nested in a class (an inner ``Meta``),
-which an import cannot replace.
+which an import cannot replace. Classes that a framework loads by name from their own module
+(``FRAMEWORK_LOADED``: Django's ``Migration`` and ``Command``) join no family either: they
+are listed under their name, whatever their bodies, since none of them can move.
+
+Test code does not take in production code. When a family's centre is test code (at least
+half of its copies are, by the ``is_test`` predicate the scan passes in, see ``testcode``),
+a production class joins it only as a copy of the centre's very body; one that would have
+joined as a near-clone or by its name is listed on the family as *related*, with its
+similarity to the centre, and stays free to make a family of production code. Families
+centred in production code are linked as before.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ import difflib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import itemgetter
 from typing import NamedTuple, Protocol
@@ -41,6 +50,7 @@ from declone.model import (
     FileRecord,
     NameGroup,
     NameGroupKind,
+    RelatedClass,
     Variant,
     VariantDiff,
     split_statements,
@@ -48,6 +58,7 @@ from declone.model import (
 from declone.scan.normalise import is_pure_decorator
 
 __all__ = [
+    "FRAMEWORK_LOADED",
     "FamilyOptions",
     "Linking",
     "NearCloneJoin",
@@ -58,6 +69,7 @@ __all__ = [
     "find_families",
     "group_families",
     "is_live_helper",
+    "is_loaded_by_name",
     "jaccard",
     "link_classes",
     "rank",
@@ -181,6 +193,26 @@ def is_nested_in_class(qualname: str) -> bool:
     return bool(dot) and not scope.endswith("<locals>")
 
 
+#: Module-level classes that a framework imports by name from every module of a folder:
+#: ``(folder, class name)``, the folder being the last segments of the module's own folder.
+#: Each is found in its own module, so none can be replaced by an import of another.
+FRAMEWORK_LOADED: tuple[tuple[str, str], ...] = (
+    # Django's migration loader (and South's before it) imports ``Migration`` from every
+    # module of an app's ``migrations`` package.
+    ("migrations", "Migration"),
+    # Django's ``manage.py NAME`` imports ``Command`` from ``management/commands/NAME.py``.
+    ("management/commands", "Command"),
+)
+
+
+def is_loaded_by_name(path: str, qualname: str) -> bool:
+    """A class that a framework loads by name from its module (``FRAMEWORK_LOADED``)."""
+    folder = "/" + path.rpartition("/")[0]
+    return any(
+        qualname == name and folder.endswith("/" + pattern) for pattern, name in FRAMEWORK_LOADED
+    )
+
+
 def _overlap(statements: Sequence[str], centre: Counter[str]) -> float:
     """How much one of two bodies is inside the other: the larger of the share of
     ``statements`` the centre has and the share of the centre's that ``statements`` has."""
@@ -201,19 +233,32 @@ class Linking:
     similar: SimilarPairs
     #: Classes nested in a class: in no family, whatever their bodies.
     nested: frozenset[int] = frozenset()
+    #: Production classes kept out of a family centred in test code, with their similarity
+    #: to its centre, under the family's first member's index.
+    related: dict[int, tuple[tuple[int, float], ...]] = field(default_factory=dict)
 
 
 def link_classes(
-    items: Sequence[_Linkable], options: FamilyOptions, known: SimilarPairs | None = None
+    items: Sequence[_Linkable],
+    options: FamilyOptions,
+    known: SimilarPairs | None = None,
+    is_test: Callable[[str], bool] | None = None,
 ) -> Linking:
-    """Centred families (see the module's docstring), then the names left over."""
+    """Centred families (see the module's docstring), then the names left over; with
+    ``is_test`` (a root-relative path in, whether it is test code), a family centred in test
+    code takes in no production class that is not a copy of its centre."""
     nested = {i for i, item in enumerate(items) if is_nested_in_class(item.qualname)}
+    # Classes that join no family: nested ones (an import cannot replace them) and the ones
+    # a framework loads by name (listed under their names, like nested ones under theirs).
+    apart = nested | {
+        i for i, item in enumerate(items) if is_loaded_by_name(item.path, item.qualname)
+    }
     # A node is a body copied as it is: non-trivial bodies under any name, trivial ones
     # under one name each.
     nodes: dict[tuple[str, str], list[int]] = defaultdict(list)
     by_shape: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(items):
-        if index in nested:
+        if index in apart:
             continue
         if item.statement_count >= options.min_lines:
             nodes[(item.shape, "")].append(index)
@@ -234,22 +279,28 @@ def link_classes(
         members = nodes[key]
         return -len(members), -items[members[0]].statement_count, key
 
+    boundary = _Boundary(items, is_test)
     taken: set[tuple[str, str]] = set()
     components: list[tuple[int, ...]] = []
     reasons: dict[int, set[str]] = {}
+    related_to: dict[int, tuple[tuple[int, float], ...]] = {}
     for key in sorted(nodes, key=order):
         if key in taken:
             continue
         taken.add(key)
         centre, why = list(nodes[key]), set()
         members = list(centre)
+        related: list[int] = []
         shape, trivial_name = key
         if not trivial_name:
             for other in sorted(neighbours.get(shape, ())):
                 if (other, "") not in taken:
-                    taken.add((other, ""))
-                    members.extend(by_shape[other])
-                    why.add("similarity")
+                    # A shape only production code has stays free to centre a family.
+                    joining = boundary.admitted(by_shape[other], centre, related)
+                    if joining:
+                        taken.add((other, ""))
+                        members.extend(joining)
+                        why.add("similarity")
             statements = Counter(items[centre[0]].statement_hashes)
             for name in sorted({items[i].name for i in centre}):
                 # Bodies of one name are compared with every centre of that name, unless the
@@ -261,9 +312,11 @@ def link_classes(
                             continue
                         theirs = items[by_shape[other][0]].statement_hashes
                         if _overlap(theirs, statements) >= options.similarity:
-                            taken.add((other, ""))
-                            members.extend(by_shape[other])
-                            why.add("name")
+                            joining = boundary.admitted(by_shape[other], centre, related)
+                            if joining:
+                                taken.add((other, ""))
+                                members.extend(joining)
+                                why.add("name")
         names = [items[i].name for i in members]
         if len(members) < 2:
             continue
@@ -275,7 +328,48 @@ def link_classes(
             why.add("structure")
         components.append(tuple(sorted(members)))
         reasons[min(members)] = why
-    return Linking(tuple(components), reasons, similar, frozenset(nested))
+        if related:
+            hashes = items[centre[0]].statement_hashes
+            related_to[min(members)] = tuple(
+                (i, jaccard(hashes, items[i].statement_hashes)) for i in dict.fromkeys(related)
+            )
+    return Linking(tuple(components), reasons, similar, frozenset(nested), related_to)
+
+
+class _Boundary:
+    """Which linked items are test code: asked once per path, and only of the classes that
+    would join a family and of that family's centre."""
+
+    def __init__(self, items: Sequence[_Linkable], is_test: Callable[[str], bool] | None) -> None:
+        self._items = items
+        self._is_test = is_test
+        self._by_path: dict[str, bool] = {}
+
+    def in_test(self, index: int) -> bool:
+        if self._is_test is None:
+            return False
+        path = self._items[index].path
+        known = self._by_path.get(path)
+        if known is None:
+            known = self._by_path[path] = self._is_test(path)
+        return known
+
+    def is_test_centre(self, centre: Sequence[int]) -> bool:
+        """Whether a centre is test code: at least half of its copies are."""
+        return 2 * sum(map(self.in_test, centre)) >= len(centre)
+
+    def admitted(
+        self, copies: Sequence[int], centre: Sequence[int], related: list[int]
+    ) -> list[int]:
+        """The ``copies`` of another body that may join ``centre``: all of them, unless the
+        centre is test code; then only those in test code, and the others go to ``related``."""
+        if self._is_test is None:
+            return list(copies)
+        outside = [i for i in copies if not self.in_test(i)]
+        if not outside or not self.is_test_centre(centre):
+            return list(copies)
+        related.extend(outside)
+        return [i for i in copies if self.in_test(i)]
 
 
 #: Builds the family of some linked items, given how they were linked.
@@ -302,6 +396,7 @@ def settle_families(
     in_family: set[int] = set()
     for members in linking.components if components is None else components:
         why = set().union(*(linking.reasons.get(i, ()) for i in members))
+        related = [pair for i in members for pair in linking.related.get(i, ())]
         family = build(members, why)
         kept = [
             i
@@ -315,6 +410,8 @@ def settle_families(
                 continue
             family = build(kept, why)
             members = kept
+        if related:
+            family = replace(family, related=_related(items, related))
         families.append(family)
         in_family.update(members)
     groups = _name_groups(items, in_family, linking.nested, options)
@@ -365,6 +462,16 @@ def _name_groups(
     return tuple(groups)
 
 
+def _related(
+    items: Sequence[_Linkable], related: Iterable[tuple[int, float]]
+) -> tuple[RelatedClass, ...]:
+    """Production classes kept out of a family, the most alike first."""
+    found = [
+        RelatedClass(items[i].name, _reference(items[i]), similarity) for i, similarity in related
+    ]
+    return tuple(sorted(found, key=lambda r: (-r.similarity, r.path, r.lineno)))
+
+
 def _reference(item: _Linkable) -> ClassRef:
     return ClassRef(
         item.path,
@@ -377,8 +484,12 @@ def _reference(item: _Linkable) -> ClassRef:
     )
 
 
-def find_families(classes: Iterable[ClassRecord], options: FamilyOptions) -> tuple[Family, ...]:
-    return group_families(classes, options)[0]
+def find_families(
+    classes: Iterable[ClassRecord],
+    options: FamilyOptions,
+    is_test: Callable[[str], bool] | None = None,
+) -> tuple[Family, ...]:
+    return group_families(classes, options, is_test=is_test)[0]
 
 
 def group_families(
@@ -386,11 +497,12 @@ def group_families(
     options: FamilyOptions,
     known: SimilarPairs | None = None,
     scopes: Mapping[str, str] | None = None,
+    is_test: Callable[[str], bool] | None = None,
 ) -> tuple[tuple[Family, ...], tuple[NameGroup, ...], SimilarPairs]:
     """The families of ``classes`` (ranked), the names left over, and the near-clone pairs;
-    ``scopes`` as for ``build_family``."""
+    ``scopes`` as for ``build_family``, ``is_test`` as for ``link_classes``."""
     helpers = sorted((c for c in classes if is_live_helper(c)), key=lambda c: (c.path, c.lineno))
-    linking = link_classes(helpers, options, known)
+    linking = link_classes(helpers, options, known, is_test)
 
     def build(members: Sequence[int], why: set[str]) -> Family:
         return build_family([helpers[i] for i in members], why, scopes=scopes)

@@ -54,6 +54,7 @@ from declone.scan.occurrences import Occurrence, Occurrences, occurrences_in_fil
 from declone.scan.parsing import extract_file
 from declone.scan.scopes import find_scopes
 from declone.scan.source import digest_of
+from declone.scan.testcode import TestCode, find_test_code
 
 __all__ = [
     "ScanStats",
@@ -336,7 +337,10 @@ def scan_repository(
         known = cache.similar_pairs(options.pairs_key) if whole_root else None
         live = [c for record in ordered if not record.is_backup for c in record.classes]
         scopes = find_scopes(settings.root, [source.path for source in listing.files])
-        families, name_groups, similar = group_families(live, options, known, scopes)
+        test_code = find_test_code(settings)
+        families, name_groups, similar = group_families(
+            live, options, known, scopes, test_code.is_test
+        )
         if whole_root:
             cache.prune({source.path for source in listing.files})
             cache.store_similar_pairs(options.pairs_key, similar)
@@ -408,7 +412,8 @@ def _overview(
     try:
         refresh = _refresh(settings, cache, listing.files, on_progress, summarise=True)
         scopes = find_scopes(settings.root, [source.path for source in listing.files])
-        key = _overview_key(options, listing, refresh, cache, scopes)
+        test_code = find_test_code(settings)
+        key = _overview_key(options, test_code, listing, refresh, cache, scopes)
         # Each view stores only what it made: pickling an index that a JSON reader never
         # loads would cost a cold scan half a second.
         index: ScanIndex | None = None
@@ -417,7 +422,7 @@ def _overview(
             document = cache.overview_document(key)
             if document is None:
                 index = cache.overview(key) or _build_overview(
-                    settings, cache, listing, refresh, options, whole_root, scopes
+                    settings, cache, listing, refresh, options, test_code, whole_root, scopes
                 )
                 document = document_text(index)
                 cache.store_overview_document(key, document)
@@ -425,7 +430,7 @@ def _overview(
             index = cache.overview(key)
             if index is None:
                 index = _build_overview(
-                    settings, cache, listing, refresh, options, whole_root, scopes
+                    settings, cache, listing, refresh, options, test_code, whole_root, scopes
                 )
                 cache.store_overview(key, index)
         if whole_root:
@@ -440,6 +445,7 @@ def _overview(
 
 def _overview_key(
     options: FamilyOptions,
+    test_code: TestCode,
     listing: FileListing,
     refresh: _Refresh,
     cache: ScanCache,
@@ -447,7 +453,8 @@ def _overview_key(
 ) -> str:
     files = [(s.path, s.is_backup, s.size, refresh.digest(cache, s.path)) for s in listing.files]
     roots = sorted(set(scopes.values()))
-    text = repr((options, files, [str(p) for p in listing.problems], roots))
+    # What counts as test code changes the families, and ``test-paths`` is in no other key.
+    text = repr((options, test_code, files, [str(p) for p in listing.problems], roots))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -457,12 +464,13 @@ def _build_overview(
     listing: FileListing,
     refresh: _Refresh,
     options: FamilyOptions,
+    test_code: TestCode,
     whole_root: bool,
     scopes: Mapping[str, str],
 ) -> ScanIndex:
     items, outlines = _listed(settings, cache, listing, refresh, with_outlines=True)
     known = refresh.similar or (cache.similar_pairs(options.pairs_key) if whole_root else None)
-    linking = link_classes(items, options, known)
+    linking = link_classes(items, options, known, test_code.is_test)
     if whole_root:
         cache.store_similar_pairs(options.pairs_key, linking.similar)
     needed = _representative_paths(items, linking.components)
@@ -524,7 +532,7 @@ def scan_focused(
         listed = [source.path for source in listing.files]
         options = _options(settings)
         known = refresh.similar or cache.similar_pairs(options.pairs_key)
-        linking = link_classes(items, options, known)
+        linking = link_classes(items, options, known, find_test_code(settings).is_test)
         wanted = set(focus)
         extra = {path for path in listed if also(path)}
         touching = [m for m in linking.components if any(items[i].path in wanted for i in m)]
@@ -624,7 +632,8 @@ def build_index(
 ) -> ScanIndex:
     """Pure: the index of a set of file records."""
     live = [cls for record in records if not record.is_backup for cls in record.classes]
-    families, name_groups, _ = group_families(live, _options(settings))
+    is_test = find_test_code(settings).is_test
+    families, name_groups, _ = group_families(live, _options(settings), is_test=is_test)
     return _index(settings, records, listing_problems, families, name_groups)
 
 
