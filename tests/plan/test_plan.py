@@ -364,8 +364,13 @@ def test_plan_table_and_usage_errors(repo: Any, capsys: pytest.CaptureFixture[st
     assert "2 copies: 2 replace" in captured.err
     assert main(["plan", "Nope", "--root", str(root), "--extract-to", "tests/support/rec.py"]) == 2
     assert "no family named 'Nope'" in capsys.readouterr().err
-    assert main(["plan", "Recorder", "--root", str(root)]) == 2
-    assert "no canonical chosen" in capsys.readouterr().err
+    # Without a canonical, plan proposes one (migrate needs it said).
+    assert main(["plan", "Recorder", "--root", str(root)]) == 0
+    assert "no canonical given: proposing --extract-to 'tests/declone_support.py'" in (
+        capsys.readouterr().err
+    )
+    assert main(["migrate", "Recorder", "--root", str(root), "--dry-run"]) == 2
+    assert "`declone plan Recorder` proposes one" in capsys.readouterr().err
     assert (
         main(["plan", "Recorder", "--root", str(root), "--canonical", "nowhere.to.be:Found"]) == 2
     )

@@ -193,3 +193,22 @@ def test_extraction_prefers_the_copy_the_family_already_imports(
     )
     assert code == 0
     assert document["canonical"]["extracted_from"] == "tests/helpers.py:1:1"
+
+
+def test_plan_proposes_a_canonical_per_scope(
+    write_tree: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _collections(write_tree, tmp_path)
+    code, document = run_json(capsys, "plan", "Recorder", "--root", str(root))
+    assert code == 0
+    assert document["proposed"] is True
+    assert document["extract_to"] == "{scope}/tests/unit/declone_support.py"
+    assert [s["canonical"]["path"] for s in document["scopes"]] == [
+        "colls/ns/a/tests/unit/declone_support.py",
+        "colls/ns/b/tests/unit/declone_support.py",
+    ]
+    assert main(["plan", "Recorder", "--root", str(root), "--no-cache"]) == 0
+    assert (
+        "no canonical given: proposing --extract-to '{scope}/tests/unit/declone_support.py'"
+        in capsys.readouterr().err
+    )

@@ -61,6 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="migrate only the copies under these paths",
     )
     parser.add_argument(
+        "--drop-comments",
+        action="store_true",
+        help="migrate copies that hold comments the canonical lacks (named in the plan); by "
+        "default such a copy stays",
+    )
+    parser.add_argument(
         "--batch-size", type=int, default=20, metavar="N", help="files per batch (default 20)"
     )
     parser.add_argument(

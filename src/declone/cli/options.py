@@ -175,7 +175,9 @@ def prepare_plan_from_args(args: argparse.Namespace, *, show_progress: bool) -> 
     return prepared.parts[0]
 
 
-def prepare_plans_from_args(args: argparse.Namespace, *, show_progress: bool) -> PreparedPlans:
+def prepare_plans_from_args(
+    args: argparse.Namespace, *, show_progress: bool, propose: bool = False
+) -> PreparedPlans:
     """The canonical options' plans (``plan``, ``migrate``): one, or one per import scope
     with ``--extract-to '{scope}/...'``; the scan's progress drawn while it runs."""
     from declone.cli import output
@@ -193,6 +195,8 @@ def prepare_plans_from_args(args: argparse.Namespace, *, show_progress: bool) ->
         name=args.name,
         python=choose_interpreter(settings.root, args.python),
         only_paths=tuple(relative_to_root(settings.root, path) for path in only_paths),
+        drop_comments=bool(getattr(args, "drop_comments", False)),
+        propose=propose,
         unsafe=getattr(args, "unsafe", False),
     )
     with output.progress("scanning", None, enabled=show_progress) as bar:

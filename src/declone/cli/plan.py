@@ -9,7 +9,7 @@ from declone.cli.options import add_canonical_options, prepare_plans_from_args
 from declone.errors import DecloneError, ExitCode
 
 if TYPE_CHECKING:
-    from declone.plan import Plan
+    from declone.plan import Plan, PreparedPlans
 
 __all__ = ["add_arguments", "run"]
 
@@ -35,6 +35,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="P",
         help="plan only the copies under these paths",
     )
+    parser.add_argument(
+        "--drop-comments",
+        action="store_true",
+        help="plan copies that hold comments the canonical lacks (named in the plan); by "
+        "default such a copy stays",
+    )
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     parser.add_argument(
         "--diff",
@@ -53,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
         unified_diff,
     )
 
-    prepared = prepare_plans_from_args(args, show_progress=not (args.json or args.no_progress))
+    prepared = prepare_plans_from_args(
+        args, show_progress=not (args.json or args.no_progress), propose=True
+    )
     planned = [part for part in prepared.parts if part.plan is not None]
     if prepared.family is None or not (planned or prepared.kept):
         if not prepared.parts:
@@ -65,20 +73,29 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             output.emit_json(plan_document(prepared.parts[0]))
         return int(ExitCode.OK)
-    scoped = args.extract_to is not None and "{scope}" in args.extract_to
+    template = args.extract_to
+    if prepared.proposed:
+        template = _proposal(prepared)
+    scoped = template is not None and (
+        "{scope}" in template or len(planned) + len(prepared.kept) > 1
+    )
     changes = [
         change
         for part in planned
         for change in (plan_changes(part) if args.diff or args.json else ())
     ]
     if args.json:
-        document = (
-            plans_document(prepared, args.extract_to) if scoped else plan_document(planned[0])
-        )
+        document = plans_document(prepared, template) if scoped else plan_document(planned[0])
+        document["proposed"] = prepared.proposed
         if args.diff:
             document["diff"] = "".join(unified_diff(change) for change in changes)
         output.emit_json(document)
         return int(ExitCode.OK)
+    if prepared.proposed:
+        output.info(
+            f"no canonical given: proposing --extract-to {template!r}; pass it (or "
+            "another canonical) to migrate"
+        )
     for part in planned:
         assert part.plan is not None
         if scoped:
@@ -101,3 +118,18 @@ def _no_diff(plans: list[Plan]) -> str:
     return (
         f"no diff to show: {output.plural(len(files), 'planned file')}, none changed by the rewrite"
     )
+
+
+def _proposal(prepared: PreparedPlans) -> str:
+    """The ``--extract-to`` that gives the proposed modules: one path, or a ``{scope}``
+    template when every scope's module sits at the same place below its scope."""
+    targets = [
+        (part.family.scopes[0] if part.family else "", part.resolved.canonical.path or "")
+        for part in prepared.parts
+    ]
+    if len(targets) == 1:
+        return targets[0][1]
+    below = {path[len(scope) + 1 :] if scope else path for scope, path in targets}
+    if len(below) == 1:
+        return "{scope}/" + below.pop()
+    return ", ".join(path for _, path in targets)

@@ -100,7 +100,8 @@ def resolve_canonical(
         return _extracted(choice, settings, family_name, family, context)
     if choice.reference is None:
         raise DecloneError(
-            "no canonical chosen; pass --canonical pkg.module:Class or --extract-to path.py",
+            f"no canonical chosen for {family_name}; pass --canonical pkg.module:Class or "
+            f"--extract-to path.py (`declone plan {family_name}` proposes one)",
             ExitCode.USAGE,
         )
     parsed = parse_canonical(choice.reference)

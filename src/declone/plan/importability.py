@@ -27,6 +27,7 @@ POSIX strings relative to the root; ``""`` is the root itself.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from posixpath import dirname, join, normpath
@@ -41,6 +42,7 @@ __all__ = [
     "dotted_name",
     "import_context",
     "import_spelling",
+    "imported_files",
     "learned_roots",
     "module_name_for",
     "module_paths_for",
@@ -288,3 +290,36 @@ def check_import(
         f"{module} ({module_path}) is not reachable from sys.path under pytest "
         f"(--import-mode={context.import_mode}; entries: {shown}); {hint}",
     )
+
+
+def imported_files(context: ImportContext, path: str, tree: ast.Module) -> frozenset[str]:
+    """The repository files that ``path`` (its syntax tree ``tree``) imports at any depth,
+    as pytest would find them: absolute imports through ``path``'s ``sys.path`` entries,
+    relative ones from its package; ``from a import b`` counts ``a`` and, when it is one,
+    the module ``a.b``."""
+    entries = sys_path_for(context, path)
+    package = dirname(path)
+    found: set[str] = set()
+
+    def add(candidates: Iterable[str]) -> None:
+        hit = next((c for c in candidates if c in context.files), None)
+        if hit is not None and hit != path:
+            found.add(hit)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                add(module_paths_for(alias.name, entries))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            add(module_paths_for(node.module, entries))
+            for alias in node.names:
+                add(module_paths_for(f"{node.module}.{alias.name}", entries))
+        elif isinstance(node, ast.ImportFrom) and node.level > 0:
+            base = package
+            for _ in range(node.level - 1):
+                base = dirname(base)
+            stem = join(base, *node.module.split(".")) if node.module else base
+            add((f"{stem}.py", join(stem, "__init__.py")))
+            for alias in node.names:
+                add((join(stem, f"{alias.name}.py"), join(stem, alias.name, "__init__.py")))
+    return frozenset(found)

@@ -459,14 +459,10 @@ def _planned(
             keep_members=tuple(kept),
             import_check=importable,
         )
+    reason = _replace_reason(copy, canonical)
     if copy.name == canonical.name:
-        return _entry(copy, Action.REPLACE, _replace_reason(canonical), import_check=importable)
-    return _entry(
-        copy,
-        Action.ALIAS,
-        f"{_replace_reason(canonical)}; imported as {copy.name}",
-        import_check=importable,
-    )
+        return _entry(copy, Action.REPLACE, reason, import_check=importable)
+    return _entry(copy, Action.ALIAS, f"{reason}; imported as {copy.name}", import_check=importable)
 
 
 def _tiered(
@@ -529,10 +525,20 @@ def _already_residual(node: ast.ClassDef, tree: ast.Module, canonical: Canonical
     return any(b.imports(canonical.module, canonical.name) for b in facts.bindings_of(base))
 
 
-def _replace_reason(canonical: Canonical) -> str:
-    if canonical.same_origin:
-        return f"everything it has, {canonical.name} has the same way"
-    return f"{canonical.name} has its whole API, with compatible signatures"
+def _replace_reason(copy: ClassRecord, canonical: Canonical) -> str:
+    """Why the canonical can stand in for the copy, naming what the canonical adds."""
+    if not canonical.same_origin:
+        return f"{canonical.name} has its whole API, with compatible signatures"
+    mine = {m.name for m in copy.methods} | set(copy.class_attributes)
+    extra = sorted(
+        m.name
+        for m in canonical.members
+        if m.name not in mine and m.name.isidentifier() and m.name not in _HARMLESS_DUNDERS
+    )
+    if not extra:
+        return "identical to the canonical"
+    shown = ", ".join(extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+    return f"a subset of the canonical: lacks {shown}"
 
 
 def _namespace_problem(

@@ -23,6 +23,7 @@ from declone.plan.canonical import (
     resolve_canonical,
 )
 from declone.plan.changes import FileChange, preview
+from declone.plan.guards import without_cycles, without_dropped_comments
 from declone.plan.importability import (
     ImportContext,
     import_context,
@@ -83,6 +84,11 @@ class PlanRequest:
     only_paths: tuple[str, ...] = ()
     #: Plan unsafe actions too, instead of skipping those copies (``--unsafe``).
     unsafe: bool = False
+    #: Migrate copies that hold comments the canonical lacks (``--drop-comments``).
+    drop_comments: bool = False
+    #: Without a canonical (given or registered), plan one extracted per scope, in the
+    #: copies' nearest common test folder (``declone plan``'s proposal).
+    propose: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +127,9 @@ class PreparedPlans:
     parts: tuple[PreparedPlan, ...]
     #: Scopes planned with no canonical of their own (a single copy stays).
     kept: tuple[ScopeNote, ...]
+    #: True when no canonical was given and each plan extracts to the module ``plan``
+    #: proposes (see :func:`prepare_plans`).
+    proposed: bool = False
 
 
 def prepare_plan(
@@ -152,7 +161,8 @@ def prepare_plans(
     on_progress: Callable[[int], None] | None = None,
 ) -> PreparedPlans:
     """Scan the repository once, then plan the family: once, or scope by scope when
-    ``--extract-to`` names ``{scope}``."""
+    ``--extract-to`` names ``{scope}`` or when ``propose`` asks for a proposal (no canonical
+    given nor registered)."""
     index, stats = scan_repository(settings, on_total=on_total, on_progress=on_progress)
     found = _named_family(index, request.family)
     family = _under_paths(found, request.only_paths) if found is not None else None
@@ -176,6 +186,27 @@ def prepare_plans(
         ),
     )
     template = request.extract_to
+    chosen = request.canonical is not None or template is not None
+    registered = choice_from_registry(settings, request.family) is not None
+    if request.propose and not (chosen or registered) and family is not None:
+        test_code = find_test_code(settings)
+        targets = {
+            scope: _proposed_module(copies, test_code.is_test)
+            for scope, copies in _copies_by_scope(family, scope_of).items()
+        }
+        return _scoped(
+            settings,
+            request,
+            index,
+            stats,
+            family,
+            context,
+            raw,
+            texts,
+            scope_of,
+            targets.__getitem__,
+            proposed=True,
+        )
     if template is None or SCOPE_PLACEHOLDER not in template:
         part = _prepare_part(
             settings, request, index, stats, family, context, raw, texts, whole=found
@@ -183,6 +214,47 @@ def prepare_plans(
         return PreparedPlans(settings, index, stats, family, (_confined(part, scope_of),), ())
     if family is None:
         return PreparedPlans(settings, index, stats, None, (), ())
+    return _scoped(
+        settings,
+        request,
+        index,
+        stats,
+        family,
+        context,
+        raw,
+        texts,
+        scope_of,
+        lambda scope: scope_path(template, scope),
+    )
+
+
+def _proposed_module(copies: list[ClassRecord], is_test: Callable[[str], bool]) -> str:
+    """Where ``plan`` proposes to extract a scope's canonical: ``declone_support.py`` in the
+    copies' nearest common folder that is test code (their common folder when none is)."""
+    folder = posixpath.commonpath([posixpath.dirname(copy.path) or "." for copy in copies])
+    folder = "" if folder == "." else folder
+    candidate = folder
+    while candidate and not is_test(f"{candidate}/declone_support.py"):
+        candidate = posixpath.dirname(candidate)
+    chosen = candidate if candidate else folder
+    return f"{chosen}/declone_support.py" if chosen else "declone_support.py"
+
+
+def _scoped(
+    settings: Settings,
+    request: PlanRequest,
+    index: ScanIndex,
+    stats: ScanStats,
+    family: Family,
+    context: ImportContext,
+    raw: dict[str, bytes],
+    texts: dict[str, str],
+    scope_of: dict[str, str],
+    target: Callable[[str], str],
+    *,
+    proposed: bool = False,
+) -> PreparedPlans:
+    """One plan per import scope, each extracting its canonical to ``target(scope)``."""
     parts: list[PreparedPlan] = []
     kept: list[ScopeNote] = []
     for scope, copies in _copies_by_scope(family, scope_of).items():
@@ -193,9 +265,11 @@ def prepare_plans(
         sub = _restricted(family, {id(copy) for copy in copies})
         assert sub is not None
         sub = dataclasses.replace(sub, scopes=(scope,))
-        scoped = dataclasses.replace(request, extract_to=scope_path(template, scope))
+        scoped = dataclasses.replace(request, extract_to=target(scope))
         parts.append(_prepare_part(settings, scoped, index, stats, sub, context, raw, texts))
-    return PreparedPlans(settings, index, stats, family, tuple(parts), tuple(kept))
+    return PreparedPlans(
+        settings, index, stats, family, tuple(parts), tuple(kept), proposed=proposed
+    )
 
 
 def scope_path(template: str, scope: str) -> str:
@@ -236,6 +310,7 @@ def _prepare_part(
     )
     if family is None:
         return PreparedPlan(settings, index, stats, None, None, resolved, {})
+    read_tree = _tree_reader(settings, index)
     plan = plan_migration(
         index,
         family,
@@ -245,13 +320,21 @@ def _prepare_part(
         {path: texts[path] for path in family.files if path in texts},
         installed=resolved.installed,
         unsafe=request.unsafe,
-        read_tree=_tree_reader(settings, index),
+        read_tree=read_tree,
         inert_bases=settings.inert_bases,
         is_test_code=find_test_code(settings).is_test,
     )
     if request.family in family.names:
         # The name the user gave wins over the scan's pick (the most common one).
         plan = dataclasses.replace(plan, family=request.family)
+    canonical_text = _canonical_text(settings, resolved)
+    plan = without_cycles(plan, context, _parse(canonical_text), read_tree)
+    plan = without_dropped_comments(
+        plan,
+        texts,
+        _canonical_class_text(resolved, canonical_text, texts),
+        drop_comments=request.drop_comments,
+    )
     sources = {path: raw[path] for path in family.files if path in raw}
     return PreparedPlan(settings, index, stats, family, plan, resolved, sources, context)
 
@@ -306,6 +389,50 @@ def _read_family_files(
         if not isinstance(decoded, FileProblem):
             texts[path] = decoded[0]
     return raw, texts
+
+
+def _canonical_text(settings: Settings, resolved: ResolvedCanonical) -> str:
+    """The text of the canonical's module: as extraction writes it, or as it is on disk
+    ("" outside the repository)."""
+    if resolved.extracted is not None:
+        return resolved.extracted.text
+    path = resolved.canonical.path
+    if path is None:
+        return ""
+    try:
+        decoded = decode_source((settings.root / path).read_bytes())
+    except OSError:
+        return ""
+    return "" if isinstance(decoded, FileProblem) else decoded[0]
+
+
+def _canonical_class_text(
+    resolved: ResolvedCanonical, module_text: str, texts: dict[str, str]
+) -> str:
+    """The canonical class as written, with the comment lines right above it: its comments
+    are no loss. For a canonical taken from a copy, that copy as its file has it."""
+    canonical = resolved.canonical
+    source = canonical.source_copy
+    if source is not None and source.path in texts:
+        module_text, name, lineno = texts[source.path], source.name, source.lineno
+    else:
+        name, lineno = canonical.name, 0
+    tree = _parse(module_text)
+    node = next(
+        (
+            n
+            for n in (tree.body if tree is not None else [])
+            if isinstance(n, ast.ClassDef) and n.name == name and lineno in (0, n.lineno)
+        ),
+        None,
+    )
+    if node is None:
+        return source.source if source is not None else canonical.source
+    lines = module_text.splitlines()
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    while first > 1 and lines[first - 2].lstrip().startswith("#"):
+        first -= 1
+    return "\n".join(lines[first - 1 : node.end_lineno]) + "\n"
 
 
 def _tree_reader(settings: Settings, index: ScanIndex) -> Callable[[str], ast.Module | None]:

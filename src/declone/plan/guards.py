@@ -1,0 +1,208 @@
+"""Last checks on a plan, each turning a planned copy back into a skip with its reason.
+
+* **Import cycles.** A copy whose module the canonical's module imports (directly or through
+  other modules of the repository) cannot import the canonical: the two modules would import
+  each other, and whichever Python loads first finds the other half-initialised.
+* **Comments.** A comment in a copy that the canonical does not have (``# duplicated on
+  purpose, see #123``) would vanish with the copy. The copy stays, and the plan names the
+  comment, unless ``--drop-comments``; then the plan still names what it drops.
+
+Pure: the plan, the texts and a reader of parsed files in; a new plan out.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from collections import deque
+from collections.abc import Callable, Mapping
+
+from declone.plan.importability import ImportContext, imported_files
+from declone.plan.planner import Action, CopyPlan, Plan, Tier
+from declone.rewrite import comments_only_in_copy
+
+__all__ = ["CYCLE_SEARCH_LIMIT", "import_chain", "without_cycles", "without_dropped_comments"]
+
+#: Files followed from the canonical's module when looking for an import cycle: enough for
+#: the modules a test helper imports, bounded for a module that imports a whole framework.
+CYCLE_SEARCH_LIMIT = 2_000
+
+
+def import_chain(
+    context: ImportContext,
+    start: str,
+    start_tree: ast.Module,
+    read_tree: Callable[[str], ast.Module | None],
+    targets: frozenset[str],
+) -> dict[str, tuple[str, ...]]:
+    """For each of ``targets`` that ``start`` imports, directly or through other repository
+    modules, the chain of files from ``start`` to it (breadth first: the shortest)."""
+    chains: dict[str, tuple[str, ...]] = {}
+    seen = {start}
+    queue: deque[tuple[str, tuple[str, ...]]] = deque([(start, (start,))])
+    while queue and len(seen) <= CYCLE_SEARCH_LIMIT:
+        path, chain = queue.popleft()
+        tree = start_tree if path == start else read_tree(path)
+        if tree is None:
+            continue
+        for found in sorted(imported_files(context, path, tree)):
+            if found in seen:
+                continue
+            seen.add(found)
+            if found in targets:
+                chains[found] = (*chain, found)
+            queue.append((found, (*chain, found)))
+    return chains
+
+
+def without_cycles(
+    plan: Plan,
+    context: ImportContext,
+    canonical_tree: ast.Module | None,
+    read_tree: Callable[[str], ast.Module | None],
+) -> Plan:
+    """``plan`` with the copies whose module the canonical's module imports skipped."""
+    canonical = plan.canonical
+    targets = frozenset(entry.path for entry in plan.changes)
+    if canonical.path is None or canonical_tree is None or not targets:
+        return plan
+    chains = import_chain(context, canonical.path, canonical_tree, read_tree, targets)
+    if not chains:
+        return plan
+
+    def guard(entry: CopyPlan) -> CopyPlan:
+        chain = chains.get(entry.path)
+        if chain is None or not entry.changes_file:
+            return entry
+        through = " -> ".join(chain)
+        return dataclasses.replace(
+            entry,
+            action=Action.SKIP,
+            reason=(f"importing {canonical.module} here would make an import cycle: {through}"),
+            cause="in a module the canonical's module imports",
+            tier=Tier.SAFE,
+            keep_members=(),
+        )
+
+    return dataclasses.replace(plan, entries=tuple(guard(entry) for entry in plan.entries))
+
+
+def without_dropped_comments(
+    plan: Plan,
+    texts: Mapping[str, str],
+    canonical_text: str,
+    *,
+    drop_comments: bool,
+) -> Plan:
+    """``plan`` with each copy that would lose a comment the canonical lacks kept as it is
+    (or, with ``drop_comments``, planned with the comments it drops named)."""
+
+    def guard(entry: CopyPlan) -> CopyPlan:
+        if not entry.changes_file or entry.path not in texts:
+            return entry
+        dropped = _dropped_comments(entry, texts[entry.path], canonical_text)
+        if not dropped:
+            return entry
+        first_line, first_text = dropped[0]
+        more = f" and {len(dropped) - 1} more" if len(dropped) > 1 else ""
+        said = f"{entry.path}:{first_line}: {first_text}{more}"
+        count = "1 comment" if len(dropped) == 1 else f"{len(dropped)} comments"
+        if drop_comments:
+            return dataclasses.replace(entry, reason=f"{entry.reason}; drops {count} at {said}")
+        return dataclasses.replace(
+            entry,
+            action=Action.SKIP,
+            reason=(
+                f"would drop {count} the canonical lacks, at {said}; "
+                "--drop-comments migrates it anyway"
+            ),
+            cause="with a comment the canonical lacks",
+            tier=Tier.SAFE,
+            keep_members=(),
+        )
+
+    return dataclasses.replace(plan, entries=tuple(guard(entry) for entry in plan.entries))
+
+
+def _dropped_comments(entry: CopyPlan, text: str, canonical_text: str) -> list[tuple[int, str]]:
+    """Comments the rewrite of ``entry`` deletes that ``canonical_text`` does not have: those
+    of the class (with the comment lines right above it), less those inside the members a
+    residual keeps."""
+    lines = text.splitlines()
+    start = _first_removed_line(entry, text, lines)
+    copy_text = "\n".join(lines[start - 1 : entry.end_lineno]) + "\n"
+    try:
+        found = comments_only_in_copy(copy_text, canonical_text, start_line=start)
+    except (SyntaxError, ValueError):
+        return []
+    kept = _kept_ranges(entry, text)
+    return [
+        (comment.line, comment.text)
+        for comment in found
+        if not any(low <= comment.line <= high for low, high in kept)
+    ]
+
+
+def _first_removed_line(entry: CopyPlan, text: str, lines: list[str]) -> int:
+    """The first line the rewrite deletes with the class: its decorators, and the comment
+    lines right above it unless the class opens the module (a module's header comments
+    stay in place)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return entry.lineno
+    position = next(
+        (
+            i
+            for i, n in enumerate(tree.body)
+            if isinstance(n, ast.ClassDef) and n.lineno == entry.lineno
+        ),
+        None,
+    )
+    if position is None:
+        return entry.lineno
+    node = tree.body[position]
+    start = min([node.lineno, *(d.lineno for d in _decorators(node))])
+    if position == 0:
+        return start
+    while start > 1 and lines[start - 2].lstrip().startswith("#"):
+        start -= 1
+    return start
+
+
+def _kept_ranges(entry: CopyPlan, text: str) -> list[tuple[int, int]]:
+    """Line ranges of the members a residual subclass keeps (their comments stay)."""
+    if entry.action is not Action.RESIDUAL or not entry.keep_members:
+        return []
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    node = next(
+        (n for n in tree.body if isinstance(n, ast.ClassDef) and n.lineno == entry.lineno), None
+    )
+    if node is None:
+        return []
+    ranges = []
+    for statement in node.body:
+        names = _member_names(statement)
+        if names & set(entry.keep_members):
+            first = min([statement.lineno, *(d.lineno for d in _decorators(statement))])
+            ranges.append((first, statement.end_lineno or statement.lineno))
+    return ranges
+
+
+def _member_names(statement: ast.stmt) -> set[str]:
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {statement.name}
+    if isinstance(statement, ast.Assign):
+        return {t.id for t in statement.targets if isinstance(t, ast.Name)}
+    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        return {statement.target.id}
+    return set()
+
+
+def _decorators(statement: ast.stmt) -> list[ast.expr]:
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return statement.decorator_list
+    return []
