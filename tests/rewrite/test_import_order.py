@@ -583,8 +583,24 @@ def test_no_settings_isorts_defaults_and_first_party_from_the_tree(settings_repo
                 "known_first_party": ("shop", "billing"),
                 "force_sort_within_sections": True,
                 "case_sensitive": True,
+                "reverse_relative": True,
             },
             id="flake8-import-order",
+        ),
+        pytest.param(
+            {
+                # isort switched off for editors; flake8-import-order is the sorter.
+                "pyproject.toml": "[tool.isort]\nskip_glob = ['*']\n",
+                "setup.cfg": "[flake8]\nimport-order-style = google\n"
+                "application-import-names = shop\n",
+            },
+            "flake8-import-order",
+            {
+                "known_first_party": ("shop",),
+                "force_sort_within_sections": True,
+                "reverse_relative": True,
+            },
+            id="isort-skips-everything-flake8-sorts",
         ),
         pytest.param(
             {
@@ -693,3 +709,14 @@ def test_a_sorted_block_stays_sorted(lines: list[str], module: str, order: Impor
     output = replace(source, module, order).decode()
     head = output.split("\n\n\ndef test")[0].rstrip("\n") + "\n"
     assert isort.code(head, config=config) == head
+
+
+def test_flake8_import_order_puts_the_nearest_relative_import_first(settings_repo: Any) -> None:
+    root = settings_repo({"setup.cfg": "[flake8]\nimport-order-style = google\n"})
+    placed = place_import(
+        ["from ... import types as sqltypes"],
+        "from ..mysql.json import _FormatTypeMixin",
+        read_import_order(root),
+    )
+    assert isinstance(placed, NewImport)
+    assert (placed.text, placed.position) == ("from ..mysql.json import _FormatTypeMixin", 0)

@@ -190,8 +190,19 @@ def _isort_settings(root: Path) -> tuple[Path | None, dict[str, Any]]:
         source = Path(str(found.get("source", "")))
         if source.is_absolute() and source.name in {*_ISORT_FILES, ".editorconfig"}:
             settings = {key: value for key, value in found.items() if key != "source"}
+            if _skips_everything(settings):
+                # ``skip_glob = ['*']``: isort is switched off (for editors that run it
+                # unasked); the repository sorts with another tool.
+                return None, {}
             return source, settings
     return None, {}
+
+
+def _skips_everything(settings: Mapping[str, Any]) -> bool:
+    patterns = settings.get("skip_glob", ())
+    if isinstance(patterns, str):
+        patterns = (patterns,)
+    return any(str(pattern).strip() in ("*", "**", "**/*") for pattern in patterns)
 
 
 def _from_isort(
@@ -232,6 +243,8 @@ def _flake8_settings(root: Path) -> dict[str, SettingValue] | None:
         style = (style or "cryptography").strip()
         if style in _FLAKE8_SORTED_STYLES:
             settings["force_sort_within_sections"] = True
+        # flake8-import-order puts the nearest relative import first (``.a`` before ``..b``).
+        settings["reverse_relative"] = True
         if style == "pycharm":
             settings["case_sensitive"] = True
         return settings
