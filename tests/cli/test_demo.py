@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tempfile
 import tomllib
 from pathlib import Path
@@ -31,15 +32,26 @@ def test_demo_runs_the_whole_pipeline(
     workdir = tmp_path / "work"
     assert main(["demo", str(EXAMPLE), "--workdir", str(workdir), "--keep", "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
-    assert figures["copies_before"] == 18
-    # Left: the copy defined inside a test function, which cannot be imported: migrate skips
-    # it and reports it, check does not. The residual subclasses keep only what their copies
-    # changed: not copies.
-    assert figures["copies_after"] == 1
+    assert (figures["families_before"], figures["copies_before"]) == (2, 18)
+    # Left: one family of two live copies, the canonical and the copy defined inside a test
+    # function, which cannot be imported: migrate skips it and reports it, check does not.
+    # The residual subclasses keep only what their copies changed: not copies.
+    assert (figures["families_after"], figures["copies_after"]) == (1, 2)
+    assert figures["copies_skipped"] == 1
+    # Two runs: 13 + 4 files of copies, the registry, two extracted canonical modules; the
+    # files both families were copied into are counted once.
+    assert (figures["migration_runs"], figures["files_created"]) == (2, 2)
+    assert (figures["files_changed"], figures["files_rolled_back"]) == (14, 0)
+    assert figures["files_migrated"] == 16
     assert (figures["warnings_before"], figures["warnings_after"]) == (12, 0)
     assert (figures["tests_passed_before"], figures["tests_total_before"]) == (85, 85)
     assert (figures["tests_passed_after"], figures["tests_total_after"]) == (85, 85)
-    assert figures["collection_ratio"] > 0
+    # Collection time: three rounds of each side, alternating, and a verdict with its spread.
+    collection = figures["collection"]
+    assert collection["interleaved"] is True
+    assert len(collection["before"]["rounds"]) == len(collection["after"]["rounds"]) == 3
+    assert collection["spread"] is not None
+    assert f"(±{math.ceil(collection['spread'] * 100 - 1e-9)}%)" in collection["description"]
     assert figures["check_exit_code"] == 0
     report = Path(figures["report"])
     assert report == tmp_path / ".declone" / "demo-report.html"
@@ -112,9 +124,11 @@ def test_demo_removes_its_copy_but_not_the_workdir_or_the_report(
     workdir.mkdir()
     (workdir / "mine.txt").write_text("the user's")
     argv = ["demo", str(example), "--workdir", str(workdir), "--no-verify", "--json"]
+    argv += ["--rounds", "2"]
     assert main(argv) == 0
     figures = json.loads(capsys.readouterr().out)
     assert (figures["copies_before"], figures["copies_after"]) == (4, 0)
+    assert (figures["families_before"], figures["families_after"]) == (2, 0)
     assert (figures["check_exit_code"], figures["kept"]) == (0, False)
     # The user's folder and what was in it stay; the copy the demo made in it goes.
     assert sorted(p.name for p in workdir.iterdir()) == ["mine.txt"]

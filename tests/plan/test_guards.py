@@ -114,7 +114,7 @@ def test_a_copy_the_canonicals_module_imports_is_not_made_to_import_it(
                 "--no-cache",
             ]
         )
-        == 1
+        == 0
     )
     assert "class Recorder" in (root / "tests/helpers.py").read_text()
     assert "class Recorder" in (root / "tests/support.py").read_text()

@@ -29,11 +29,16 @@ def test_terminal_tables(history_repo: Path, capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "1 family, 3 live copies" in out
     assert "copies 6 -> 3, warnings 3 -> 0" in out
+    # Each side measured once: no spread, so no change is claimed.
+    assert "no measurable change (spread unknown" in " ".join(out.split())
     for title in ("Families", "Migration runs", "Measurement history"):
         assert title in out
     assert "planned" in out
     assert "guarded" in out
-    assert "extract 1, replace 3" in out
+    # Files per kind of edit to the copies; the module the run extracted is said with its
+    # canonical.
+    assert "│ 3 replace " in out
+    assert "(extracted" in out
     assert "passed (6 -> 6 tests)" in out
     assert "rolled back (2 -> 0 tests)" in out
     assert f"{HELPER_RUN}: tests/test_x.py:3 skipped: name rebound in the file" in out
@@ -61,8 +66,16 @@ def test_markdown_to_stdout_and_files(
     assert "| pytest warnings | 3 | 0 |" in out
     assert "| MockAgent | planned | 3 |" in out
     assert (
-        "2 migration runs: 4 files migrated, 1 skipped, 1 rolled back. "
-        f"Last run `{AGENT_RUN}` (MockAgent): rolled back, 2 regressions." in out
+        "2 migration runs: 4 files migrated (3 changed, 1 created), 1 copy skipped, "
+        f"1 file rolled back. Last run `{AGENT_RUN}` (MockAgent): rolled back, 2 regressions."
+        in out
+    )
+    # One round a side: the times are shown, and no change is claimed from them.
+    assert "| collection time | " in out
+    assert "×" not in out
+    assert (
+        "Collection time: no measurable change (spread unknown: 1 round before and 1 round "
+        "after); 1 round each, not interleaved." in out
     )
     target = tmp_path / "out" / "report.md"
     html = tmp_path / "out" / "report.html"

@@ -3,8 +3,10 @@
 
 Each stage runs through the real command line (``declone.cli.main.main``), in a temporary git
 repository that holds a copy of the example, so the example itself is never touched. The
-figures a team lead asks for are read back from the stages' own JSON output. The copy is
-removed at the end unless ``--keep``; the HTML report goes under the current folder
+figures a team lead asks for are read back from ``declone report --json``, the one place
+that computes them from the run's records (history, journal, scans of the commits), so the
+headline says what the report says; only the tests passing are the demo's own run. The copy
+is removed at the end unless ``--keep``; the HTML report goes under the current folder
 (``REPORT``), so that it outlives the copy.
 """
 
@@ -22,14 +24,19 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from declone.errors import DecloneError, ExitCode
+from declone.wording import plural
+
+if TYPE_CHECKING:
+    from declone.measure import TimeChange
 
 __all__ = [
     "DemoFigures",
     "Stage",
     "add_arguments",
+    "headline_lines",
     "prepare_repo",
     "run",
     "run_pipeline",
@@ -44,6 +51,8 @@ EXTRACTIONS: tuple[tuple[str, str], ...] = (
 #: Folders migrated first: the suite a team cares most about.
 ORDER = "tests/mission_critical/**"
 BATCH_SIZE = 5
+#: Rounds of collection on each side of the time comparison: about 3 s a round on the example.
+DEFAULT_ROUNDS = 3
 #: Where the HTML report goes, under the current folder: it outlives the demo's copy, which is
 #: removed at the end unless ``--keep``.
 REPORT = Path(".declone") / "demo-report.html"
@@ -59,27 +68,105 @@ class Stage:
 
 @dataclass(frozen=True)
 class DemoFigures:
+    """The headline: ``declone report --json``'s figures, and the demo's own test runs."""
+
     root: str
     report: str
-    families: int
+    #: Duplicate families and their live copies (the canonical classes included), as the
+    #: scans of the baseline's commit and of the migrated tree count them.
+    families_before: int
+    families_after: int
     copies_before: int
     copies_after: int
+    #: What the migration runs did: files holding their bytes (changed, plus created), files
+    #: rolled back, and copies left where they are (a class created in a function).
+    migration_runs: int
+    files_migrated: int
+    files_changed: int
+    files_created: int
+    files_rolled_back: int
+    copies_skipped: int
+    #: PytestCollectionWarnings of the baseline and of the latest measurement.
     warnings_before: int
     warnings_after: int
-    collection_seconds_before: float
-    collection_seconds_after: float
+    #: ``declone measure --compare``'s collection time, in rounds (``time_change_to_json``).
+    collection: dict[str, Any]
     tests_passed_before: int
     tests_passed_after: int
     tests_total_before: int
     tests_total_after: int
     check_exit_code: int
 
+    @classmethod
+    def from_report(
+        cls,
+        report: dict[str, Any],
+        *,
+        root: str,
+        html: str,
+        tests_before: tuple[int, int],
+        tests_after: tuple[int, int],
+        check_exit_code: int,
+    ) -> DemoFigures:
+        """The figures of ``report`` (``declone report --json``), not counted again here."""
+        headline, migration = report["headline"], report["headline"]["migration"]
+        if headline["collection_change"] is None:
+            raise DecloneError(
+                f"{root}: the report has no measurements to compare; the demo's measure stages "
+                "did not run",
+                ExitCode.FINDINGS,
+            )
+        return cls(
+            root=root,
+            report=html,
+            families_before=headline["families_before"],
+            families_after=headline["families_after"],
+            copies_before=headline["copies_before"],
+            copies_after=headline["copies_after"],
+            migration_runs=migration["runs"],
+            files_migrated=migration["files_migrated"],
+            files_changed=migration["files_changed"],
+            files_created=migration["files_created"],
+            files_rolled_back=migration["files_rolled_back"],
+            copies_skipped=migration["copies_skipped"],
+            warnings_before=headline["collection_warnings_before"],
+            warnings_after=headline["collection_warnings_after"],
+            collection=headline["collection_change"],
+            tests_passed_before=tests_before[0],
+            tests_passed_after=tests_after[0],
+            tests_total_before=tests_before[1],
+            tests_total_after=tests_after[1],
+            check_exit_code=check_exit_code,
+        )
+
     @property
-    def collection_ratio(self) -> float:
-        return self.collection_seconds_after / max(self.collection_seconds_before, 1e-9)
+    def collection_change(self) -> TimeChange:
+        from declone.measure import time_change_from_json
+
+        return time_change_from_json(self.collection)
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "collection_ratio": round(self.collection_ratio, 3)}
+        return asdict(self)
+
+
+def headline_lines(figures: DemoFigures) -> list[str]:
+    """The headline as the demo prints it, one figure per line, each from ``figures``."""
+    f = figures
+    return [
+        f"duplicate families: {f.families_before} before, {f.families_after} after",
+        f"live copies, canonical classes included: {f.copies_before} before, "
+        f"{f.copies_after} after",
+        f"migration: {plural(f.migration_runs, 'run')}, "
+        f"{plural(f.files_migrated, 'file')} migrated ({f.files_changed} changed, "
+        f"{f.files_created} created), {plural(f.copies_skipped, 'copy', 'copies')} skipped, "
+        f"{plural(f.files_rolled_back, 'file')} rolled back",
+        f"PytestCollectionWarnings: {f.warnings_before} before, {f.warnings_after} after",
+        f"collection time: {f.collection_change.summary()}",
+        f"tests passing: {f.tests_passed_before}/{f.tests_total_before} before, "
+        f"{f.tests_passed_after}/{f.tests_total_after} after",
+        f"check: {'clean' if f.check_exit_code == 0 else 'violations reported above'}",
+        f"report: {f.report}",
+    ]
 
 
 def prepare_repo(example: Path, workdir: Path) -> Path:
@@ -114,10 +201,13 @@ def prepare_repo(example: Path, workdir: Path) -> Path:
     return root
 
 
-def stages_for(root: Path, *, verify: bool, report: Path | None = None) -> tuple[Stage, ...]:
+def stages_for(
+    root: Path, *, verify: bool, report: Path | None = None, rounds: int = DEFAULT_ROUNDS
+) -> tuple[Stage, ...]:
     """The pipeline, as command lines: the README's migration playbook in order.
 
-    ``report`` is where the HTML report goes (default: ``.declone/report.html`` in ``root``).
+    ``report`` is where the HTML report goes (default: ``.declone/report.html`` in ``root``);
+    ``rounds`` is how many times each side is collected for the time comparison.
     """
     where = ("--root", str(root))
     report = report or _default_report(root)
@@ -154,11 +244,15 @@ def stages_for(root: Path, *, verify: bool, report: Path | None = None) -> tuple
             "measure: pytest collection before, saved as 'baseline'",
             ("measure", *where, "--save", "baseline", "--json"),
         ),
-        Stage(f"plan {family}", ("plan", family, *where, "--extract-to", target)),
+        # The plan the migration below carries out: the same options, the same figures.
+        Stage(
+            f"plan {family}",
+            ("plan", family, *where, "--extract-to", target, "--unsafe", "--drop-comments"),
+        ),
         *migrations,
         Stage(
-            "measure: pytest collection after, compared with the baseline",
-            ("measure", *where, "--compare", "baseline", "--json"),
+            f"measure: pytest collection after, {rounds} rounds alternating with the baseline's",
+            ("measure", *where, "--compare", "baseline", "--rounds", str(rounds), "--json"),
         ),
         Stage("scan: after", ("scan", str(root), "--no-progress")),
         Stage("check: the guard against new copies", ("check", *where), accepted=(0, 1)),
@@ -208,6 +302,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-verify", action="store_true", help="migrate without running the tests per batch"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=DEFAULT_ROUNDS,
+        metavar="N",
+        help=f"collect the example N times after the migration, alternating with N rounds of "
+        f"the baseline's commit, to compare collection times (default: {DEFAULT_ROUNDS})",
+    )
     parser.add_argument("--json", action="store_true", help="print the headline figures as JSON")
 
 
@@ -215,6 +317,8 @@ def run(args: argparse.Namespace) -> int:
     from declone.cli import output
 
     example = args.example.resolve()
+    if args.rounds < 1:
+        raise DecloneError(f"--rounds {args.rounds}: must be at least 1", ExitCode.USAGE)
     if not example.is_dir():
         raise DecloneError(f"{args.example}: no such folder", ExitCode.USAGE)
     report = _report_path(example)
@@ -242,7 +346,11 @@ def run(args: argparse.Namespace) -> int:
         )
         with stages_out:
             figures = run_pipeline(
-                root, verify=not args.no_verify, announce=announce, report=report
+                root,
+                verify=not args.no_verify,
+                announce=announce,
+                report=report,
+                rounds=args.rounds,
             )
     finally:
         problem = None if args.keep else _remove_tree(made)
@@ -258,26 +366,8 @@ def run(args: argparse.Namespace) -> int:
         if args.keep
         else f"demo repository: {made} removed (--keep keeps it)"
     )
-    console.print(
-        f"copies of the example's {figures.families} families: "
-        f"{figures.copies_before} before, {figures.copies_after} after"
-    )
-    console.print(
-        f"PytestCollectionWarnings: {figures.warnings_before} before, "
-        f"{figures.warnings_after} after"
-    )
-    console.print(
-        f"collection time: {figures.collection_seconds_before:.2f}s before, "
-        f"{figures.collection_seconds_after:.2f}s after ({figures.collection_ratio:.2f}x)"
-    )
-    console.print(
-        f"tests passing: {figures.tests_passed_before}/{figures.tests_total_before} before, "
-        f"{figures.tests_passed_after}/{figures.tests_total_after} after"
-    )
-    console.print(
-        f"check: {'clean' if figures.check_exit_code == 0 else 'violations reported above'}"
-    )
-    console.print(f"report: {figures.report}")
+    for line in headline_lines(figures):
+        console.print(line, markup=False)
     return int(ExitCode.OK)
 
 
@@ -320,6 +410,7 @@ def run_pipeline(
     announce: Callable[[str], None] = lambda title: None,
     run: Callable[[Sequence[str]], int] | None = None,
     report: Path | None = None,
+    rounds: int = DEFAULT_ROUNDS,
 ) -> DemoFigures:
     """Run every stage on ``root`` and return the headline figures.
 
@@ -328,17 +419,13 @@ def run_pipeline(
     from declone.cli.main import main
 
     execute = run or main
-    copies_before = _scan_copies(root, execute)
     tests_before = _test_outcomes(root)
-    measurements: list[dict[str, Any]] = []
     check_exit = 0
     report = report or _default_report(root)
-    for stage in stages_for(root, verify=verify, report=report):
+    for stage in stages_for(root, verify=verify, report=report, rounds=rounds):
         announce(stage.title)
         if stage.argv[0] == "measure":
-            document = _json_of(execute, stage.argv)
-            measurements.append(document["measurement"])
-            announce(_measure_line(document))
+            announce(_measure_line(_json_of(execute, stage.argv)))
             continue
         code = execute(list(stage.argv))
         if code not in stage.accepted:
@@ -347,34 +434,34 @@ def run_pipeline(
             )
         if stage.argv[0] == "check":
             check_exit = code
-    before, after = measurements
     tests_after = _test_outcomes(root)
-    copies_after = _scan_copies(root, execute)
-    return DemoFigures(
+    document = _json_of(execute, ("report", "--root", str(root), "--json", "--no-progress"))
+    return DemoFigures.from_report(
+        document,
         root=str(root),
-        report=str(report),
-        families=len(EXTRACTIONS),
-        copies_before=copies_before,
-        copies_after=copies_after,
-        warnings_before=_collection_warnings(before),
-        warnings_after=_collection_warnings(after),
-        collection_seconds_before=float(before["wall_seconds"]),
-        collection_seconds_after=float(after["wall_seconds"]),
-        tests_passed_before=tests_before[0],
-        tests_passed_after=tests_after[0],
-        tests_total_before=tests_before[1],
-        tests_total_after=tests_after[1],
+        html=str(report),
+        tests_before=tests_before,
+        tests_after=tests_after,
         check_exit_code=check_exit,
     )
 
 
 def _measure_line(document: dict[str, Any]) -> str:
+    """What a measure stage found, as its JSON says: the collection time with its rounds."""
+    from declone.measure import Rounds, time_change_from_json
+
     measurement = document["measurement"]
-    return (
-        f"collected {len(measurement['test_ids'])} tests in {measurement['wall_seconds']:.2f}s, "
+    walls = [r["wall_seconds"] for r in measurement["rounds"]] or [measurement["wall_seconds"]]
+    line = (
+        f"collected {len(measurement['test_ids'])} tests in {Rounds(tuple(walls)).describe()}, "
         f"{_collection_warnings(measurement)} PytestCollectionWarnings, "
         f"{len(measurement['errors'])} collection errors"
     )
+    comparison = document["comparison"]
+    if comparison is not None:
+        change = time_change_from_json(comparison["time"])
+        line += f"; against the baseline: {change.summary()}"
+    return line
 
 
 def _json_of(execute: Callable[[Sequence[str]], int], argv: Sequence[str]) -> dict[str, Any]:
@@ -385,19 +472,6 @@ def _json_of(execute: Callable[[Sequence[str]], int], argv: Sequence[str]) -> di
         raise DecloneError(f"demo: `declone {' '.join(argv)}` exited {code}", ExitCode.FINDINGS)
     document: dict[str, Any] = json.loads(buffer.getvalue())
     return document
-
-
-def _scan_copies(root: Path, execute: Callable[[Sequence[str]], int]) -> int:
-    """Live copies of the example's families: definitions that are not the canonical."""
-    document = _json_of(execute, ("scan", str(root), "--json", "--no-progress"))
-    names = {family for family, _ in EXTRACTIONS}
-    return sum(
-        1
-        for family in document["families"]
-        if family["kind"] == "duplicate" and names.intersection(family["names"])
-        for member in family["members"]
-        if not member["path"].startswith("tests/support/")
-    )
 
 
 def _collection_warnings(measurement: dict[str, Any]) -> int:

@@ -67,7 +67,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EXIT_CODES: dict[ExitCode, str] = {
     ExitCode.OK: "success",
     ExitCode.FINDINGS: (
-        "findings: check violations, a verify regression, files a migration skipped or failed"
+        "findings: check violations, a verify regression, planned files a migration could not "
+        "write or rolled back"
     ),
     ExitCode.USAGE: "usage or configuration error",
     ExitCode.REFUSED: (

@@ -30,6 +30,14 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--compare", metavar="NAME", help="show the change against the baseline NAME"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        metavar="N",
+        help="collect N times; with --compare, 3 by default, each round alternating with "
+        "one of the baseline's commit; times are the rounds' medians, and a change is "
+        "claimed only beyond their spread (default: 1)",
+    )
     parser.add_argument("--json", action="store_true", help="write the full result as JSON")
     parser.add_argument(
         "--timeout",
@@ -109,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
         raise DecloneError(f"{root}: not a directory; pass --root the repository to measure")
     if args.timeout is not None and args.timeout <= 0:
         raise DecloneError(f"--timeout {args.timeout:g}: must be positive")
+    if args.rounds is not None and args.rounds < 1:
+        raise DecloneError(f"--rounds {args.rounds}: must be at least 1")
     request = MeasureRequest(
         paths=tuple(paths),
         pytest_args=tuple(pytest_args),
@@ -117,10 +127,17 @@ def run(args: argparse.Namespace) -> int:
         profile=args.profile,
         save=args.save,
         compare=args.compare,
+        rounds=args.rounds,
     )
+    rounds = request.round_count
+    counted = f" ({rounds} rounds)" if rounds > 1 else ""
     measured = measure_collection(
-        root, request, on_start=lambda command: output.info(f"measuring collection: {command}")
+        root,
+        request,
+        on_start=lambda command: output.info(f"measuring collection{counted}: {command}"),
     )
+    for note in measured.notes:
+        output.warn(note)
     result, comparison, git = measured.measurement, measured.comparison, measured.git
     if args.json:
         document: dict[str, Any] = {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.table import Table
+from rich.markup import escape
 
 from declone.cli import output
+from declone.cli.output import Column
 
 if TYPE_CHECKING:
     from declone.measure import Comparison, Measurement
@@ -34,7 +35,7 @@ def print_measurement(result: Measurement, comparison: Comparison | None) -> Non
         f"({result.python})"
     )
     console.print(
-        f"wall {_seconds(result.wall_seconds)} · cpu {_seconds(result.cpu_seconds)} · "
+        f"wall {result.wall_rounds.describe()} · cpu {_seconds(result.cpu_seconds)} · "
         f"peak RSS {rss} · {len(result.test_ids)} tests · {len(result.errors)} errors · "
         f"{len(result.warnings)} warnings"
     )
@@ -45,59 +46,65 @@ def print_measurement(result: Measurement, comparison: Comparison | None) -> Non
     if result.partial:
         console.print(f"[bold red]PARTIAL:[/] {result.partial_reason}")
 
-    def table(title: str, *columns: str) -> Table:
-        grid = Table(title=title, title_justify="left", title_style="bold")
-        for column in columns:
-            grid.add_column(column, justify="right" if column in _NUMERIC else "left")
-        return grid
-
+    width = console.width
+    rows: list[tuple[str, ...]]
     if result.errors:
-        errors = table("Collection errors", "path", "exception", "message")
-        for error in result.errors:
-            errors.add_row(error.path, error.exception_type, error.message)
-        console.print(errors)
+        rows = [
+            (escape(e.path), escape(e.exception_type), escape(e.message)) for e in result.errors
+        ]
+        console.print(output.fitted_table("Collection errors", _ERROR_COLUMNS, rows, width))
     if result.warnings:
-        groups = table("Warnings", "count", "category", "pattern")
-        for group in result.warning_groups:
-            groups.add_row(str(group.count), group.category, group.pattern)
-        console.print(groups)
+        rows = [
+            (str(group.count), escape(group.category), escape(group.pattern))
+            for group in result.warning_groups
+        ]
+        console.print(output.fitted_table("Warnings", _WARNING_COLUMNS, rows, width))
     if result.collection_warnings:
-        sources = table("PytestCollectionWarning sources", "class", "module")
-        for warning in result.collection_warnings:
-            sources.add_row(warning.subject, f"{warning.path}:{warning.lineno}")
-        console.print(sources)
-    modules = table(
-        "Slowest modules (import included)", "seconds", "tests", "path", "slowest imports"
-    )
-    for module in result.modules[:_TOP_ROWS]:
-        imports = ", ".join(
-            f"{timing.module} {timing.cumulative_us / 1000:.0f} ms" for timing in module.imports
+        rows = [
+            (escape(f"{warning.path}:{warning.lineno}"), escape(warning.subject))
+            for warning in result.collection_warnings
+        ]
+        console.print(
+            output.fitted_table("PytestCollectionWarning sources", _SOURCE_COLUMNS, rows, width)
         )
-        mark = " (interrupted)" if module.interrupted else ""
-        modules.add_row(f"{module.seconds:.3f}", str(module.tests), module.path + mark, imports)
-    console.print(modules)
+    rows = [
+        (
+            f"{module.seconds:.3f}",
+            str(module.tests),
+            escape(module.path + (" (interrupted)" if module.interrupted else "")),
+            escape(
+                output.first_of(
+                    [f"{t.module} {t.cumulative_us / 1000:.0f} ms" for t in module.imports]
+                )
+            ),
+        )
+        for module in result.modules[:_TOP_ROWS]
+    ]
+    console.print(
+        output.fitted_table("Slowest modules (import included)", _MODULE_COLUMNS, rows, width)
+    )
     if result.imports:
-        imports_table = table("Slowest imports", "ms", "module", "imported while collecting")
-        for timing in result.imports[:_TOP_ROWS]:
-            imports_table.add_row(
-                f"{timing.cumulative_us / 1000:.1f}", timing.module, timing.importer
-            )
-        console.print(imports_table)
+        rows = [
+            (f"{t.cumulative_us / 1000:.1f}", escape(t.module), escape(t.importer))
+            for t in result.imports[:_TOP_ROWS]
+        ]
+        console.print(output.fitted_table("Slowest imports", _IMPORT_COLUMNS, rows, width))
     if result.profile:
-        profile = table("Profile (cumulative)", "seconds", "calls", "function", "location")
-        for entry in result.profile[:_TOP_ROWS]:
-            profile.add_row(
+        rows = [
+            (
                 f"{entry.cumulative_seconds:.3f}",
                 str(entry.calls),
-                entry.function,
-                _short_location(entry.location),
+                escape(entry.function),
+                escape(_short_location(entry.location)),
             )
-        console.print(profile)
+            for entry in result.profile[:_TOP_ROWS]
+        ]
+        console.print(output.fitted_table("Profile (cumulative)", _PROFILE_COLUMNS, rows, width))
     if result.changed_files:
-        changes = table("Files the collection changed", "change", "path")
-        for change in result.changed_files:
-            changes.add_row(str(change.kind), change.path)
-        console.print(changes)
+        rows = [(escape(str(change.kind)), escape(change.path)) for change in result.changed_files]
+        console.print(
+            output.fitted_table("Files the collection changed", _CHANGE_COLUMNS, rows, width)
+        )
     if comparison is not None:
         print_comparison(comparison)
 
@@ -105,11 +112,8 @@ def print_measurement(result: Measurement, comparison: Comparison | None) -> Non
 def print_comparison(comparison: Comparison) -> None:
 
     console = output.stdout()
-    ratio = comparison.wall_ratio
     console.print(
-        f"[bold]against baseline {comparison.baseline!r}:[/] wall "
-        f"{_seconds(comparison.wall_before)} -> {_seconds(comparison.wall_after)}"
-        + (f" (x{ratio:.2f})" if ratio is not None else "")
+        f"[bold]against baseline {comparison.baseline!r}:[/] wall {comparison.time.summary()}"
     )
     for change in comparison.warnings:
         console.print(f"  {change.key}: {change.before} -> {change.after}", markup=False)
@@ -133,5 +137,29 @@ def print_comparison(comparison: Comparison) -> None:
             )
 
 
-_NUMERIC = frozenset({"seconds", "tests", "count", "ms", "calls"})
+_ERROR_COLUMNS = (Column("path", "key"), Column("exception", "word"), Column("message", "text"))
+_WARNING_COLUMNS = (
+    Column("count", "number"),
+    Column("category", "word"),
+    Column("pattern", "text"),
+)
+_SOURCE_COLUMNS = (Column("location", "key"), Column("class", "word", detail=""))
+_MODULE_COLUMNS = (
+    Column("seconds", "number"),
+    Column("tests", "number"),
+    Column("path", "key"),
+    Column("slowest imports", "text", detail="imports"),
+)
+_IMPORT_COLUMNS = (
+    Column("ms", "number"),
+    Column("module", "key"),
+    Column("imported while collecting", "text", detail="imported while collecting"),
+)
+_PROFILE_COLUMNS = (
+    Column("seconds", "number"),
+    Column("calls", "number"),
+    Column("function", "key"),
+    Column("location", "text", detail=""),
+)
+_CHANGE_COLUMNS = (Column("change", "word"), Column("path", "key"))
 _TOP_ROWS = 15

@@ -31,11 +31,14 @@ __all__ = ["add_arguments", "run"]
 
 #: The codes ``declone migrate`` returns and what each means here; its ``--help`` lists them.
 EXIT_CODES = {
-    ExitCode.OK: "every planned copy was migrated",
+    ExitCode.OK: (
+        "every file the plan changes was written, or nothing was left to do; copies the plan "
+        "skips are said with their reasons and are not a failure"
+    ),
     ExitCode.FINDINGS: (
-        "copies skipped or not written, a batch rolled back because a changed module no "
-        "longer imports, or a batch that regressed under --verify, even when its files were "
-        "rolled back"
+        "a planned file not written: it could not be rewritten or changed since it was read; "
+        "a batch rolled back because a changed module no longer imports; a batch that "
+        "regressed under --verify, even when its files were rolled back"
     ),
     ExitCode.USAGE: "usage or configuration error",
     ExitCode.REFUSED: (
@@ -454,6 +457,8 @@ def _exit_code(
     refused = any(o.refused or o.rolled_back for o in outcomes)
     # A regression counts even when its files were rolled back: the plan was wrong there.
     regressed = any(not check.outcome.verification.ok for check in checks)
-    if any(plan.skipped for plan in plans) or selection.failed or refused or regressed:
+    # Skipped copies are the plan's decisions, said with their reasons: a run fails only
+    # where it did not do what it planned.
+    if selection.failed or refused or regressed:
         return ExitCode.FINDINGS
     return ExitCode.OK

@@ -11,6 +11,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from declone.cli import output
+from declone.cli.output import Column
 from declone.migrate import BatchOutcome, Selection
 from declone.plan import Action, FileChange, Plan, Tier, unified_diff
 
@@ -32,36 +33,37 @@ _STYLES = {
 }
 
 
-def plan_table(plan: Plan) -> Table:
-    canonical = plan.canonical
-    table = Table(
-        title=f"Plan for {plan.family} -> {canonical.reference}",
-        title_justify="left",
-        header_style="bold",
-    )
-    table.add_column("file")
-    table.add_column("line", justify="right")
-    table.add_column("class")
-    table.add_column("action")
-    table.add_column("tier")
-    table.add_column("reason")
-    for entry in plan.entries:
-        style = _STYLES[entry.action]
-        table.add_row(
-            escape(entry.path),
-            str(entry.lineno),
+_PLAN_COLUMNS = (
+    Column("location", "key"),
+    Column("class", "word", detail=""),
+    Column("action", "word"),
+    Column("tier", "word"),
+    Column("reason", "text", detail=""),
+)
+
+
+def plan_table(plan: Plan, width: int) -> Table:
+    """One row per copy, ``path:line`` first; at 80 columns the class and the reason go on a
+    line under it."""
+    rows = [
+        (
+            escape(f"{entry.path}:{entry.lineno}"),
             escape(entry.class_name),
-            f"[{style}]{entry.action.value}[/]",
+            f"[{_STYLES[entry.action]}]{entry.action.value}[/]",
             f"[red]{entry.tier.value}[/]" if entry.tier is Tier.UNSAFE else entry.tier.value,
             escape(entry.reason),
         )
-    return table
+        for entry in plan.entries
+    ]
+    title = f"Plan for {escape(plan.family)} -> {escape(plan.canonical.reference)}"
+    return output.fitted_table(title, _PLAN_COLUMNS, rows, width)
 
 
 def print_plan(plan: Plan, writes_module: bool) -> None:
     """The table, then on stderr the module migrate writes (if any), the conditions and a
     summary; when no copy would change, why."""
-    output.stdout().print(plan_table(plan))
+    console = output.stdout()
+    console.print(plan_table(plan, console.width))
     canonical = plan.canonical
     if writes_module and canonical.path is not None and plan.changes:
         output.info(f"migrate writes the canonical module {canonical.path} ({canonical.module})")
@@ -116,7 +118,10 @@ def print_diffs(changes: Sequence[FileChange]) -> bool:
     if not text:
         return False
     if console.is_terminal:
-        console.print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
+        # Data, not a view: the terminal wraps a long line, nothing is cut.
+        console.print(
+            Syntax(text, "diff", theme="ansi_dark", background_color="default"), soft_wrap=True
+        )
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
+from declone.cli import output
+from declone.cli.output import Column
 from declone.report import FamilyStatus, ReportData, RunView
 from declone.wording import plural
 
@@ -22,12 +24,41 @@ _STATUS_STYLE = {
 
 _VERIFICATION_STYLE = {"passed": "green", "regressed": "red", "rolled back": "yellow"}
 
-
-def _table(title: str, *columns: str, numeric: tuple[int, ...] = ()) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for position, column in enumerate(columns):
-        table.add_column(column, justify="right" if position in numeric else "left")
-    return table
+_FAMILY_COLUMNS = (
+    Column("family", "key"),
+    Column("status", "word"),
+    Column("copies", "number"),
+    Column("var", "number"),
+    Column("lines", "number"),
+    Column("warn", "number"),
+    Column("canonical", "text", detail="canonical"),
+)
+_FAMILY_LEGEND = (
+    ("var", "variants"),
+    ("lines", "duplicated lines"),
+    ("warn", "PytestCollectionWarnings"),
+)
+#: A run's id is what ``declone rollback`` takes: shown whole, whatever the width.
+_RUN_COLUMNS = (
+    Column("run", "key"),
+    Column("family", "key", hosts_detail=True),
+    Column("files", "number"),
+    Column("actions", "text"),
+    Column("skip", "number", detail="{} skipped"),
+    Column("rolled back", "number", detail="{} rolled back"),
+    Column("verification", "text", detail=""),
+    # The family's canonical, which the families table shows too.
+    Column("canonical", "text", drops=True),
+)
+_HISTORY_COLUMNS = (
+    Column("measured", "key"),
+    Column("commit", "word"),
+    Column("collection", "number"),
+    Column("tests", "number"),
+    Column("errors", "number", detail="errors"),
+    Column("warnings", "number"),
+    Column("copies", "number"),
+)
 
 
 def _optional(value: float | None, fmt: str) -> str:
@@ -36,55 +67,44 @@ def _optional(value: float | None, fmt: str) -> str:
 
 def print_report(data: ReportData, console: Console, *, max_families: int | None = None) -> None:
     h = data.headline
-    console.print(
+    output.paragraph(
+        console,
         f"{_counted(h.families, 'family')}, {_counted(h.live_copies, 'live copy')}, "
         f"{_counted(h.duplicated_lines, 'duplicated line')}, "
         f"{_counted(h.warning_sources, 'helper')} "
-        f"{'makes' if h.warning_sources == 1 else 'make'} pytest warn"
+        f"{'makes' if h.warning_sources == 1 else 'make'} pytest warn",
     )
     if h.collection_after is not None:
-        console.print(
+        output.paragraph(
+            console,
             f"copies {_optional(h.copies_before, '{:,}')} -> {_optional(h.copies_after, '{:,}')}, "
             f"warnings {_optional(h.warnings_before, '{:,}')} -> "
             f"{_optional(h.warnings_after, '{:,}')}, collection time "
-            f"{_optional(h.collection_before, '{:.2f}s')} -> "
-            f"{_optional(h.collection_after, '{:.2f}s')}, tests "
-            f"{_optional(h.tests_before, '{:,}')} -> {_optional(h.tests_after, '{:,}')}"
+            f"{h.collection_text}, tests "
+            f"{_optional(h.tests_before, '{:,}')} -> {_optional(h.tests_after, '{:,}')}",
         )
     families = data.families if max_families is None else data.families[:max_families]
     if families:
-        table = _table(
-            "Families",
-            "family",
-            "status",
-            "copies",
-            "variants",
-            "lines",
-            "warnings",
-            "canonical",
-            numeric=(2, 3, 4, 5),
-        )
-        table.columns[0].no_wrap = True  # a family's name is what the reader looks for
-        for family in families:
-            style = _STATUS_STYLE[family.status]
-            warnings = (
-                family.measured_warnings
-                if family.measured_warnings is not None
-                else family.warning_sources
-            )
-            table.add_row(
+        rows = [
+            (
                 escape(family.name),
-                f"[{style}]{family.status.value}[/]",
+                f"[{_STATUS_STYLE[family.status]}]{family.status.value}[/]",
                 str(family.copies),
                 str(len(family.variants)),
                 f"{family.duplicated_lines:,}",
-                str(warnings),
+                str(
+                    family.measured_warnings
+                    if family.measured_warnings is not None
+                    else family.warning_sources
+                ),
                 escape(family.canonical),
             )
-        console.print(table)
+            for family in families
+        ]
+        console.print(output.fitted_table("Families", _FAMILY_COLUMNS, rows, console.width))
+        output.legend(console, _FAMILY_LEGEND)
         if len(families) < len(data.families):
-            more = plural(len(data.families) - len(families), "more family", "more families")
-            console.print(f"… {more} (--all)")
+            console.print(output.more(len(data.families) - len(families), "families", hint="--all"))
     else:
         console.print("No duplicated class families.")
     if data.runs:
@@ -92,28 +112,21 @@ def print_report(data: ReportData, console: Console, *, max_families: int | None
     for problem in data.journal_problems:
         console.print(f"[yellow]journal:[/] {escape(problem)}")
     if data.history:
-        table = _table(
-            "Measurement history",
-            "measured",
-            "commit",
-            "collection",
-            "tests",
-            "errors",
-            "warnings",
-            "copies",
-            numeric=(2, 3, 4, 5, 6),
-        )
-        for point in reversed(data.history):
-            table.add_row(
-                escape(point.created_at),
+        rows = [
+            (
+                escape(_when(point.created_at)),
                 escape(point.label),
-                f"{point.collection_seconds:.2f}s",
+                point.collection_text,
                 str(point.tests),
                 str(point.errors),
                 str(point.warnings),
                 _optional(point.copies, "{:,}"),
             )
-        console.print(table)
+            for point in reversed(data.history)
+        ]
+        console.print(
+            output.fitted_table("Measurement history", _HISTORY_COLUMNS, rows, console.width)
+        )
 
 
 def _verification(run: RunView) -> str:
@@ -125,44 +138,66 @@ def _verification(run: RunView) -> str:
 
 
 def _print_runs(runs: Sequence[RunView], console: Console) -> None:
-    table = _table(
-        "Migration runs",
-        "run",
-        "family",
-        "canonical",
-        "files",
-        "actions",
-        "skipped",
-        "rolled back",
-        "verification",
-        numeric=(3, 5, 6),
-    )
-    for run in runs:
-        table.add_row(
-            f"{escape(run.id)}\n[dim]{escape(run.created_at)}[/]",
+    rows = [
+        (
+            f"{escape(run.id)}\n[dim]{escape(_when(run.created_at))}[/]",
             escape(run.family),
-            escape(run.canonical),
             str(len(run.files)),
-            escape(", ".join(f"{a} {n}" for a, n in run.actions.items())),
-            str(len(run.skipped)),
-            str(len(run.rolled_back)),
+            escape(_actions(run.actions)),
+            str(len(run.skipped) or ""),
+            str(len(run.rolled_back) or ""),
             _verification(run),
+            escape(_canonical(run)),
         )
-    console.print(table)
+        for run in runs
+    ]
+    console.print(output.fitted_table("Migration runs", _RUN_COLUMNS, rows, console.width))
     for run in runs:
         for outcome in run.notable:
-            console.print(
-                f"  {escape(run.id)}: {escape(outcome.path)} {outcome.status}"
-                + (f": {escape(outcome.reason)}" if outcome.reason else "")
+            output.print_wrapped(
+                console,
+                f"{run.id}: {outcome.path} {outcome.status}"
+                + (f": {outcome.reason}" if outcome.reason else ""),
             )
         for regression in run.verification.regressions:
-            console.print(
-                f"  {escape(run.id)}: regression {escape(regression.test)} "
-                f"{escape(regression.before or 'absent')} -> {escape(regression.after or 'absent')}"
-                + (f": {escape(regression.message)}" if regression.message else "")
+            output.print_wrapped(
+                console,
+                f"{run.id}: regression {regression.test} "
+                f"{regression.before or 'absent'} -> {regression.after or 'absent'}"
+                + (f": {regression.message}" if regression.message else ""),
             )
         for path, reason in run.verification.refused:
-            console.print(f"  {escape(run.id)}: {escape(path)} not rolled back: {escape(reason)}")
+            output.print_wrapped(console, f"{run.id}: {path} not rolled back: {reason}")
+
+
+#: The edits a run made to the copies, in this order, before any other kind.
+_COPY_ACTIONS = ("replace", "alias", "residual")
+#: Edits the canonical column tells (``extracted``, ``registered``) rather than the actions.
+_CANONICAL_ACTIONS = {"extract": "extracted", "register": "registered"}
+
+
+def _actions(actions: dict[str, int]) -> str:
+    """``8 replace, 1 alias, 2 residual``: files per kind of edit, the copies' edits first."""
+    verbs = [v for v in _COPY_ACTIONS if v in actions]
+    verbs += sorted(v for v in actions if v not in _COPY_ACTIONS and v not in _CANONICAL_ACTIONS)
+    return ", ".join(f"{actions[verb]} {verb}" for verb in verbs)
+
+
+def _canonical(run: RunView) -> str:
+    """``tests.support.ws:Conn``, and on a line of its own ``(extracted, registered)``."""
+    done = [word for verb, word in _CANONICAL_ACTIONS.items() if verb in run.actions]
+    return run.canonical + (f"\n({', '.join(done)})" if done else "")
+
+
+def _when(stamp: str) -> str:
+    """An ISO time to the minute: ``2026-12-07 02:22Z`` (UTC) or ``2026-12-07 03:22+01:00``."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    offset = moment.strftime("%z")
+    zone = "Z" if offset in ("+0000", "") else f"{offset[:3]}:{offset[3:]}"
+    return moment.strftime("%Y-%m-%d %H:%M") + zone
 
 
 def _counted(count: int, noun: str) -> str:

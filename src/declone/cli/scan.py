@@ -30,7 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", type=Path, help="repository root (default: see PATH)")
     parser.add_argument("--family", metavar="NAME", help="show one family in detail")
     parser.add_argument("--json", action="store_true", help="print the versioned JSON document")
-    parser.add_argument("--all", action="store_true", help="list every family, not the top 25")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="list everything: every family (not the top 25), every copy of --family NAME",
+    )
     add_scan_options(parser)
 
 
@@ -78,15 +82,15 @@ def run(args: argparse.Namespace) -> int:
     from declone.cli import scan_view  # rich, which a JSON reader does not need
 
     if args.family is not None and index.family(args.family) is not None:
-        scan_view.print_family(index, args.family)
+        scan_view.print_family(index, args.family, show_all=args.all)
         group = index.name_group(args.family)
         if group is not None:
             output.stdout().print()
-            scan_view.print_name_group(group)
+            scan_view.print_name_group(group, show_all=args.all)
     elif args.family is not None:
         group = index.name_group(args.family)
         assert group is not None
-        scan_view.print_name_group(group)
+        scan_view.print_name_group(group, show_all=args.all)
     if occurrences is not None:
         scan_view.print_occurrences(occurrences, show_all=args.all)
     else:

@@ -7,33 +7,40 @@ from rich.markup import escape
 from rich.table import Table
 
 from declone.cli import output
+from declone.cli.output import Column
 from declone.plan import PreparedPlans, scope_rows
 
 __all__ = ["print_scope_summary", "scope_table"]
 
 
-def scope_table(prepared: PreparedPlans) -> Table:
-    table = Table(title="Scopes", title_justify="left", header_style="bold")
-    table.add_column("scope", overflow="fold")
-    table.add_column("copies", justify="right")
-    table.add_column("planned", justify="right")
-    table.add_column("skipped", justify="right")
-    table.add_column("canonical", overflow="fold")
-    for row in scope_rows(prepared):
-        table.add_row(
+_SCOPE_COLUMNS = (
+    Column("scope", "key"),
+    Column("copies", "number"),
+    Column("planned", "number"),
+    Column("skipped", "number"),
+    Column("canonical", "text"),
+)
+
+
+def scope_table(prepared: PreparedPlans, width: int) -> Table:
+    rows = [
+        (
             escape(row.scope or "."),
             str(row.copies),
             str(row.planned),
             str(row.skipped),
             escape(_within(row.canonical, row.scope) or row.note),
         )
-    return table
+        for row in scope_rows(prepared)
+    ]
+    return output.fitted_table("Scopes", _SCOPE_COLUMNS, rows, width)
 
 
 def print_scope_summary(prepared: PreparedPlans) -> None:
     """The table on stdout, then one line of totals on stderr."""
     rows = scope_rows(prepared)
-    output.stdout().print(scope_table(prepared))
+    console = output.stdout()
+    console.print(scope_table(prepared, console.width))
     planned = [row for row in rows if row.canonical]
     copies = sum(row.copies for row in rows)
     files = sum(row.files for row in rows)

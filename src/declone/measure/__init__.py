@@ -2,7 +2,9 @@
 
 ``pytestrun`` runs the target's pytest with the ``collector`` plugin (standard library only,
 copied alone into the target's run); ``measurement`` turns its events into collection figures;
-``history`` keeps them in SQLite; ``session`` is one ``declone measure``. ``verify`` compares
+``spread`` says whether two trees' rounds differ more than their noise; ``history`` keeps them
+in SQLite; ``session`` is one ``declone measure``, in rounds, interleaved with a baseline's
+commit rebuilt by ``trees``. ``verify`` compares
 test outcomes on the original and the migrated tree, choosing the tests with
 ``testselection``; ``batchverify`` does it after each batch of ``migrate --verify``;
 ``importcheck`` imports every changed module before and after each batch of ``migrate``.
@@ -18,6 +20,7 @@ from declone.measure.batchverify import (
 )
 from declone.measure.history import (
     HISTORY_PATH,
+    InterleavedBaseline,
     StoredMeasurement,
     list_measurements,
     load_baseline,
@@ -39,12 +42,27 @@ from declone.measure.importcheck import (
 from declone.measure.measurement import (
     Comparison,
     Measurement,
+    Round,
     compare_measurements,
     comparison_to_json,
     measurement_to_json,
 )
 from declone.measure.pytestrun import choose_interpreter, run_tests
-from declone.measure.session import MeasureRequest, MeasureResult, measure_collection
+from declone.measure.session import (
+    DEFAULT_COMPARE_ROUNDS,
+    MeasureRequest,
+    MeasureResult,
+    measure_collection,
+)
+from declone.measure.spread import (
+    Rounds,
+    TimeChange,
+    Verdict,
+    compare_times,
+    describe_change,
+    time_change_from_json,
+    time_change_to_json,
+)
 from declone.measure.verify import (
     VERIFICATION_FILE,
     VERIFICATION_SCHEMA_VERSION,
@@ -57,6 +75,7 @@ from declone.measure.verify import (
 )
 
 __all__ = [
+    "DEFAULT_COMPARE_ROUNDS",
     "HISTORY_PATH",
     "NOT_CHECKED",
     "VERIFICATION_FILE",
@@ -66,12 +85,17 @@ __all__ = [
     "ImportCheck",
     "ImportCheckOptions",
     "ImportChecker",
+    "InterleavedBaseline",
     "Jobs",
     "MeasureRequest",
     "MeasureResult",
     "Measurement",
     "ModuleCheck",
+    "Round",
+    "Rounds",
     "StoredMeasurement",
+    "TimeChange",
+    "Verdict",
     "Verification",
     "VerifyOptions",
     "VerifyOutcome",
@@ -80,7 +104,9 @@ __all__ = [
     "chain_batch_callbacks",
     "choose_interpreter",
     "compare_measurements",
+    "compare_times",
     "comparison_to_json",
+    "describe_change",
     "import_check_document",
     "import_check_lines",
     "import_check_summary",
@@ -94,6 +120,8 @@ __all__ = [
     "record_verification",
     "run_tests",
     "summary_line",
+    "time_change_from_json",
+    "time_change_to_json",
     "verification_document",
     "verification_summary",
     "verify_run",

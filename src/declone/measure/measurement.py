@@ -11,13 +11,15 @@ from __future__ import annotations
 import enum
 import json
 import re
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
 from declone.measure.collector import PLUGIN_MODULE
+from declone.measure.spread import Rounds, TimeChange, time_change_to_json
 
 __all__ = [
     "FORCED_OPTIONS",
@@ -30,6 +32,7 @@ __all__ = [
     "Measurement",
     "ModuleTiming",
     "ProfileEntry",
+    "Round",
     "TimingChange",
     "TreeChange",
     "WarningGroup",
@@ -42,6 +45,7 @@ __all__ = [
     "diff_snapshots",
     "measurement_from_json",
     "measurement_to_json",
+    "merge_rounds",
     "parse_events",
     "relative_path",
 ]
@@ -150,8 +154,20 @@ class TreeChange:
 
 
 @dataclass(frozen=True, slots=True)
+class Round:
+    """One timed collection of the tree: a measurement takes one or more."""
+
+    wall_seconds: float
+    cpu_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class Measurement:
-    """One collection of the target's suite by its own pytest."""
+    """One collection of the target's suite by its own pytest, in one or more rounds.
+
+    With several rounds, the times are the rounds' medians (each module's too), and every
+    other figure is the first round's: the rounds collect the same tree.
+    """
 
     root: str
     python: str
@@ -177,6 +193,15 @@ class Measurement:
     changed_files: tuple[TreeChange, ...] = ()
     partial: bool = False
     partial_reason: str = ""
+    #: Every round in the order it ran; empty means the one round of ``wall_seconds``.
+    rounds: tuple[Round, ...] = ()
+
+    @property
+    def wall_rounds(self) -> Rounds:
+        """The wall times of the rounds, for their median and spread."""
+        if not self.rounds:
+            return Rounds((self.wall_seconds,))
+        return Rounds(tuple(r.wall_seconds for r in self.rounds))
 
     @property
     def warning_groups(self) -> tuple[WarningGroup, ...]:
@@ -227,11 +252,14 @@ class Comparison:
     errors_removed: tuple[CollectionError, ...]
     tests_added: tuple[str, ...]
     tests_removed: tuple[str, ...]
+    #: The wall times of both sides' rounds, and whether their difference is measurable.
+    time: TimeChange
     modules: tuple[TimingChange, ...] = field(default=())
 
     @property
     def wall_ratio(self) -> float | None:
-        return self.wall_after / self.wall_before if self.wall_before > 0 else None
+        """The medians' ratio; say it only with its spread (``time.describe()``)."""
+        return self.time.ratio
 
 
 def collect_arguments(paths: Sequence[str], pytest_args: Sequence[str]) -> tuple[str, ...]:
@@ -506,7 +534,24 @@ def diff_snapshots(
     return tuple(sorted(changes, key=lambda c: c.path))
 
 
-def compare_measurements(baseline_name: str, before: Measurement, after: Measurement) -> Comparison:
+def compare_measurements(
+    baseline_name: str,
+    before: Measurement,
+    after: Measurement,
+    *,
+    baseline_rounds: Sequence[float] = (),
+) -> Comparison:
+    """How ``after`` differs from the baseline ``before``.
+
+    ``baseline_rounds`` are wall times of the baseline's tree measured again, interleaved with
+    ``after``'s rounds: the time comparison uses them instead of the baseline's own rounds,
+    which ran at another time, under another load.
+    """
+    time = (
+        TimeChange(Rounds(tuple(baseline_rounds)), after.wall_rounds, interleaved=True)
+        if baseline_rounds
+        else TimeChange(before.wall_rounds, after.wall_rounds, interleaved=False)
+    )
     categories = sorted(set(before.warnings_by_category) | set(after.warnings_by_category))
     warnings = tuple(
         CountChange(
@@ -526,8 +571,8 @@ def compare_measurements(baseline_name: str, before: Measurement, after: Measure
     modules.sort(key=lambda change: (-abs(change.delta), change.path))
     return Comparison(
         baseline=baseline_name,
-        wall_before=before.wall_seconds,
-        wall_after=after.wall_seconds,
+        wall_before=time.before.median,
+        wall_after=time.after.median,
         cpu_before=before.cpu_seconds,
         cpu_after=after.cpu_seconds,
         warnings=warnings,
@@ -535,7 +580,37 @@ def compare_measurements(baseline_name: str, before: Measurement, after: Measure
         errors_removed=tuple(e for e in before.errors if e not in after.errors),
         tests_added=tuple(sorted(new_ids - old_ids)),
         tests_removed=tuple(sorted(old_ids - new_ids)),
+        time=time,
         modules=tuple(modules[:_TOP_MODULE_CHANGES]),
+    )
+
+
+def _median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def merge_rounds(rounds: Sequence[Measurement]) -> Measurement:
+    """One measurement of the same tree's rounds: the first round's figures, with the
+    rounds' median wall and CPU times, and each module's median time over the rounds that
+    collected it."""
+    first = rounds[0]
+    cpu = [r.cpu_seconds for r in rounds if r.cpu_seconds is not None]
+    seconds: dict[str, list[float]] = {}
+    for measured in rounds:
+        for module in measured.modules:
+            seconds.setdefault(module.path, []).append(module.seconds)
+    modules = sorted(
+        (replace(m, seconds=_median(seconds[m.path])) for m in first.modules),
+        key=lambda m: (-m.seconds, m.path),
+    )
+    return replace(
+        first,
+        wall_seconds=_median([r.wall_seconds for r in rounds]),
+        cpu_seconds=_median(cpu) if cpu else None,
+        modules=tuple(modules),
+        partial=any(r.partial for r in rounds),
+        partial_reason=next((r.partial_reason for r in rounds if r.partial), ""),
+        rounds=tuple(Round(r.wall_seconds, r.cpu_seconds) for r in rounds),
     )
 
 
@@ -578,12 +653,17 @@ def measurement_from_json(document: Mapping[str, Any]) -> Measurement:
         ),
         partial=document["partial"],
         partial_reason=document["partial_reason"],
+        # Measurements saved before rounds existed were one round: ``wall_seconds``.
+        rounds=tuple(
+            Round(item["wall_seconds"], item["cpu_seconds"]) for item in document.get("rounds", ())
+        ),
     )
 
 
 def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
     document = asdict(comparison)
     document["wall_ratio"] = comparison.wall_ratio
+    document["time"] = time_change_to_json(comparison.time)
     for change, item in zip(comparison.modules, document["modules"], strict=True):
         item["delta"] = change.delta
     return document

@@ -18,8 +18,6 @@ from __future__ import annotations
 import enum
 import json
 import os
-import shutil
-import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -40,11 +38,11 @@ from declone.measure.pytestrun import (
     run_tests,
 )
 from declone.measure.testselection import (
-    WALK_SKIPPED,
     files_responsible,
     scan_imports,
     select_targets,
 )
+from declone.measure.trees import copy_environment, copy_tree, tree_import_paths
 from declone.migrate import (
     RUNS_DIRECTORY,
     EntryStatus,
@@ -285,14 +283,6 @@ def record_verification(root: Path, run_id: str, outcomes: Sequence[VerifyOutcom
 # -- I/O: the repository, the copy, the runs ----------------------------------------------
 
 
-def _ignore_skipped(directory: str, names: list[str]) -> set[str]:
-    return {
-        name
-        for name in names
-        if name in WALK_SKIPPED and os.path.isdir(os.path.join(directory, name))
-    }
-
-
 def _original_bytes(root: Path, run: Run, path: str) -> bytes:
     entry = next(entry for entry in run.entries if entry.path == path)
     backup = root / RUNS_DIRECTORY / run.id / "backups" / entry.sha256_before
@@ -315,7 +305,7 @@ def _original_bytes(root: Path, run: Run, path: str) -> bytes:
 def copy_original_tree(root: Path, run: Run, files: Sequence[str], destination: Path) -> None:
     """Copy ``root`` into ``destination`` (an empty folder), then give ``files`` their
     original bytes there; a file the run created is removed from the copy."""
-    shutil.copytree(root, destination, symlinks=True, ignore=_ignore_skipped, dirs_exist_ok=True)
+    copy_tree(root, destination)
     created = {entry.path for entry in run.entries if entry.new_file}
     real_destination = destination.resolve()
     for path in files:
@@ -377,12 +367,10 @@ class _Runner:
         present = [t for t in targets if (tree / t.split("::", 1)[0]).exists()]
         if not present:
             return None
-        environ = dict(self.environ)
-        if copy and self.tree_paths:
-            # First on sys.path: the copy's own folders, not the user's migrated ones.
-            existing = environ.get("PYTHONPATH")
-            paths = [str(tree / relative) for relative in self.tree_paths]
-            environ["PYTHONPATH"] = os.pathsep.join([*paths, *([existing] if existing else [])])
+        # First on sys.path in the copy: its own folders, not the user's migrated ones.
+        environ = (
+            copy_environment(self.environ, tree, self.tree_paths) if copy else dict(self.environ)
+        )
         with tempfile.TemporaryDirectory(prefix="declone-cache-") as cache:
             suite = run_tests(
                 tree,
@@ -397,37 +385,6 @@ class _Runner:
         if suite.timed_out:
             raise _timeout_error(suite, side, self.timeout)
         return suite
-
-
-def _tree_import_paths(python: str, root: Path, environ: Mapping[str, str]) -> tuple[str, ...]:
-    """The target interpreter's ``sys.path`` entries inside the repository, relative to it:
-    an editable install's ``src`` folder, a ``PYTHONPATH`` entry. The original side must
-    find those in the copy, not in the user's migrated tree."""
-    try:
-        probe = subprocess.run(
-            (python, "-c", "import json, sys; print(json.dumps(sys.path))"),
-            cwd=root,
-            env=dict(environ),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        entries = json.loads(probe.stdout.strip().splitlines()[-1])
-    except (OSError, ValueError, IndexError):
-        return ()  # the test run itself reports an interpreter that does not start
-    real_root = root.resolve()
-    relative: list[str] = []
-    for entry in entries:
-        if not isinstance(entry, str) or not entry:
-            continue  # "" is the working directory, which is the tree on each side
-        path = Path(entry).resolve()
-        if not path.is_relative_to(real_root):
-            continue
-        inside = path.relative_to(real_root)
-        if not any(part in WALK_SKIPPED for part in inside.parts):
-            relative.append(inside.as_posix())
-    return tuple(dict.fromkeys(relative))
 
 
 def _load(root: Path, run_id: str) -> Run:
@@ -542,7 +499,7 @@ def _plan(
     # No bytecode: the migrated side runs in the user's own tree.
     base = {**(os.environ if environ is None else environ), "PYTHONDONTWRITEBYTECODE": "1"}
     count, extra, xdist_note = _resolve_jobs(jobs, interpreter, root, base)
-    tree_paths = _tree_import_paths(interpreter, root, base)
+    tree_paths = tree_import_paths(interpreter, root, base)
     runner = _Runner(interpreter, count, timeout, base, extra, tree_paths)
     notes = _edited_since_run(root, run, chosen)
     if xdist_note:

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from declone import __version__
-from declone.measure import StoredMeasurement, compare_measurements
+from declone.measure import (
+    Rounds,
+    StoredMeasurement,
+    TimeChange,
+    compare_measurements,
+    time_change_to_json,
+)
 from declone.model import SCHEMA_VERSION, Family, ScanIndex, Variant, VariantDiff
 from declone.registry import RegisteredFamily
 from declone.scan import summary_of
@@ -23,12 +29,14 @@ from declone.scan import summary_of
 __all__ = [
     "NOT_VERIFIED",
     "BeforeAfter",
+    "CommitCounts",
     "CopiesSource",
     "FamilyStatus",
     "FamilyView",
     "FileOutcome",
     "Headline",
     "HistoryPoint",
+    "MigrationTotals",
     "Regression",
     "ReportData",
     "ReportInputs",
@@ -37,6 +45,7 @@ __all__ = [
     "VerificationView",
     "build_report",
     "describe_diff",
+    "migration_totals",
     "report_to_json",
 ]
 
@@ -111,6 +120,8 @@ class FileOutcome:
     reason: str = ""
     #: The run's batch that wrote it (0 for a skipped file).
     batch: int = 0
+    #: The run created the file (an extracted canonical module) rather than changed it.
+    created: bool = False
 
     @property
     def verbs(self) -> tuple[str, ...]:
@@ -154,6 +165,10 @@ class VerificationView:
 NOT_VERIFIED = VerificationView(status="not verified")
 
 
+#: Edits that make the canonical or record it, rather than rewrite a copy.
+_NOT_COPY_EDITS = frozenset({"extract", "register"})
+
+
 @dataclass(frozen=True)
 class RunView:
     """One migration run as the journal and its verification record tell it."""
@@ -180,7 +195,32 @@ class RunView:
 
     @property
     def applied(self) -> tuple[FileOutcome, ...]:
+        """Files that hold the run's bytes: created or changed, not rolled back."""
         return tuple(f for f in self.files if f.status == "migrated")
+
+    @property
+    def changed(self) -> tuple[FileOutcome, ...]:
+        """Applied files that existed before the run (``migrate``'s "N files changed")."""
+        return tuple(f for f in self.applied if not f.created)
+
+    @property
+    def created(self) -> tuple[FileOutcome, ...]:
+        """Applied files the run created: an extracted canonical module."""
+        return tuple(f for f in self.applied if f.created)
+
+    @property
+    def copies_rewritten(self) -> int:
+        """Copies the run replaced, aliased or kept as residual subclasses (a file may hold
+        several); with ``skipped``, every copy the run's plan had."""
+        return sum(1 for f in self.applied for verb in f.verbs if verb not in _NOT_COPY_EDITS)
+
+    @property
+    def copy_files(self) -> tuple[FileOutcome, ...]:
+        """Applied files whose copies the run rewrote (``plan``'s "N files would change"):
+        not the canonical's module, nor the registry, unless a copy was rewritten there too."""
+        return tuple(
+            f for f in self.applied if any(verb not in _NOT_COPY_EDITS for verb in f.verbs)
+        )
 
     @property
     def interrupted(self) -> tuple[FileOutcome, ...]:
@@ -202,6 +242,7 @@ class HistoryPoint:
     commit: str
     branch: str
     dirty: bool
+    #: The median of ``rounds``.
     collection_seconds: float
     tests: int
     errors: int
@@ -210,6 +251,19 @@ class HistoryPoint:
     partial: bool
     copies: int | None
     copies_source: CopiesSource
+    #: Duplicate families in the same tree as ``copies`` (None when ``copies`` is).
+    families: int | None = None
+    #: The wall time of each round of the collection, in the order they ran.
+    rounds: tuple[float, ...] = ()
+
+    @property
+    def collection(self) -> Rounds:
+        return Rounds(self.rounds or (self.collection_seconds,))
+
+    @property
+    def collection_text(self) -> str:
+        """``"3.33s ±4%"`` (``"3.33s"`` for one round): the median and its spread."""
+        return self.collection.short()
 
     @property
     def short_commit(self) -> str:
@@ -235,15 +289,66 @@ class BeforeAfter:
     errors_removed: int
     #: ``(path, seconds before, seconds after)``: the modules whose collection changed most.
     modules: tuple[tuple[str, float, float], ...]
+    #: Collection time, in rounds: the latest measurement's against the baseline commit's,
+    #: measured again between them when ``declone measure --compare`` could (interleaved),
+    #: else the baseline's own stored rounds.
+    time: TimeChange
 
     @property
     def time_ratio(self) -> float | None:
-        before = self.before.collection_seconds
-        return self.after.collection_seconds / before if before > 0 else None
+        """The medians' ratio; never shown without ``time``'s spread."""
+        return self.time.ratio
+
+
+@dataclass(frozen=True)
+class MigrationTotals:
+    """What the journal's runs did, each file and copy counted once over all the runs."""
+
+    runs: int
+    #: Families with a run.
+    families: int
+    #: Files holding a run's bytes now: ``changed`` plus ``created``.
+    files_migrated: int
+    files_changed: int
+    files_created: int
+    #: Files a run wrote and then restored (verification, or ``declone rollback``).
+    files_rolled_back: int
+    #: Files of a batch that never finished.
+    files_pending: int
+    #: Copies a run left where they are, each with a reason (a class created in a function).
+    copies_skipped: int
+
+
+def migration_totals(runs: Sequence[RunView]) -> MigrationTotals:
+    """The runs' files and copies, each counted once (a file two runs changed is one file)."""
+
+    def distinct(outcomes: Sequence[FileOutcome]) -> int:
+        return len({outcome.path for outcome in outcomes})
+
+    applied = [f for run in runs for f in run.applied]
+    return MigrationTotals(
+        runs=len(runs),
+        families=len({run.family for run in runs}),
+        files_migrated=distinct(applied),
+        files_changed=distinct([f for f in applied if not f.created]),
+        files_created=distinct([f for f in applied if f.created]),
+        files_rolled_back=distinct([f for run in runs for f in run.rolled_back]),
+        files_pending=distinct([f for run in runs for f in run.interrupted]),
+        copies_skipped=len({(f.path, f.action) for run in runs for f in run.skipped}),
+    )
+
+
+@dataclass(frozen=True)
+class CommitCounts:
+    """What a scan of one commit's files found."""
+
+    families: int
+    live_copies: int
 
 
 @dataclass(frozen=True)
 class Headline:
+    #: The scan of the tree now.
     families: int
     live_copies: int
     duplicated_lines: int
@@ -252,12 +357,27 @@ class Headline:
     #: From the measurement history (baseline and latest); None without measurements.
     warnings_before: int | None
     warnings_after: int | None
+    #: Medians of ``collection_change``'s rounds.
     collection_before: float | None
     collection_after: float | None
     copies_before: int | None
     copies_after: int | None
     tests_before: int | None
     tests_after: int | None
+    families_before: int | None = None
+    families_after: int | None = None
+    collection_warnings_before: int | None = None
+    collection_warnings_after: int | None = None
+    #: Collection time before and after, in rounds, with the verdict on their difference.
+    collection_change: TimeChange | None = None
+    migration: MigrationTotals = MigrationTotals(0, 0, 0, 0, 0, 0, 0, 0)
+
+    @property
+    def collection_text(self) -> str:
+        """``"3.26 s ±2% -> 3.33 s ±4%, no measurable change (±4%)"``: never a bare ratio."""
+        if self.collection_change is not None:
+            return self.collection_change.headline()
+        return "-" if self.collection_after is None else f"{self.collection_after:.2f} s"
 
 
 @dataclass(frozen=True)
@@ -291,8 +411,8 @@ class ReportInputs:
     measurements: tuple[StoredMeasurement, ...]
     baseline_name: str
     baseline: StoredMeasurement | None
-    #: Live copies per git commit, for the commits of clean measurements.
-    copies_by_commit: Mapping[str, int]
+    #: Families and live copies per git commit, for the commits of clean measurements.
+    counts_by_commit: Mapping[str, CommitCounts]
     #: The commit checked out now (None outside git).
     head_commit: str | None
 
@@ -410,32 +530,35 @@ def _family_view(
 
 
 def _history_point(
-    stored: StoredMeasurement, inputs: ReportInputs, live_copies: int, newest: bool
+    stored: StoredMeasurement, inputs: ReportInputs, now: CommitCounts, newest: bool
 ) -> HistoryPoint:
     measurement = stored.measurement
     git = stored.git
-    copies: int | None = None
+    counts: CommitCounts | None = None
     source = CopiesSource.UNKNOWN
-    if git is not None and not git.dirty and git.commit in inputs.copies_by_commit:
-        copies, source = inputs.copies_by_commit[git.commit], CopiesSource.COMMIT
+    if git is not None and not git.dirty and git.commit in inputs.counts_by_commit:
+        counts, source = inputs.counts_by_commit[git.commit], CopiesSource.COMMIT
     elif newest and (git is None or git.commit == inputs.head_commit):
         # The newest measurement of a dirty tree (or of no git repo) measured what is on disk
         # now, unless someone edited the tree since: the best count there is.
-        copies, source = live_copies, CopiesSource.WORKING_TREE
+        counts, source = now, CopiesSource.WORKING_TREE
+    rounds = measurement.wall_rounds
     return HistoryPoint(
         measurement_id=stored.id,
         created_at=stored.created_at,
         commit=git.commit if git is not None else "",
         branch=git.branch if git is not None else "",
         dirty=git.dirty if git is not None else False,
-        collection_seconds=measurement.wall_seconds,
+        collection_seconds=rounds.median,
         tests=len(measurement.test_ids),
         errors=len(measurement.errors),
         warnings=len(measurement.warnings),
         collection_warnings=len(measurement.collection_warnings),
         partial=measurement.partial,
-        copies=copies,
+        copies=counts.live_copies if counts is not None else None,
         copies_source=source,
+        families=counts.families if counts is not None else None,
+        rounds=rounds.seconds,
     )
 
 
@@ -445,7 +568,15 @@ def _before_after(
     after: StoredMeasurement,
     points: Mapping[int, HistoryPoint],
 ) -> BeforeAfter:
-    comparison = compare_measurements(name, before.measurement, after.measurement)
+    # The baseline's commit measured again between the latest measurement's rounds is the
+    # fairer before: the same load hit both sides.
+    again = after.interleaved
+    comparison = compare_measurements(
+        name,
+        before.measurement,
+        after.measurement,
+        baseline_rounds=again.wall_seconds if again and again.baseline_id == before.id else (),
+    )
     return BeforeAfter(
         baseline=name,
         before=points[before.id],
@@ -456,20 +587,21 @@ def _before_after(
         errors_added=len(comparison.errors_added),
         errors_removed=len(comparison.errors_removed),
         modules=tuple((m.path, m.before_seconds, m.after_seconds) for m in comparison.modules),
+        time=comparison.time,
     )
 
 
 def build_report(inputs: ReportInputs) -> ReportData:
     summary = summary_of(inputs.index)
-    live_copies = summary["live_copies"]
+    now = CommitCounts(summary["families"], summary["live_copies"])
     measurements = inputs.measurements
     points_by_id = {
-        stored.id: _history_point(stored, inputs, live_copies, newest=position == 0)
+        stored.id: _history_point(stored, inputs, now, newest=position == 0)
         for position, stored in enumerate(measurements)
     }
     if inputs.baseline is not None and inputs.baseline.id not in points_by_id:
         points_by_id[inputs.baseline.id] = _history_point(
-            inputs.baseline, inputs, live_copies, newest=False
+            inputs.baseline, inputs, now, newest=False
         )
     history = tuple(sorted(points_by_id.values(), key=lambda p: p.measurement_id))
     before_after = None
@@ -480,27 +612,37 @@ def build_report(inputs: ReportInputs) -> ReportData:
             before_after = _before_after(name, before, measurements[0], points_by_id)
     first = before_after.before if before_after else (history[0] if history else None)
     last = before_after.after if before_after else (history[-1] if history else None)
+    change = before_after.time if before_after else None
+    runs = tuple(sorted(inputs.runs, key=lambda run: (run.created_at, run.id)))
     headline = Headline(
-        families=summary["families"],
-        live_copies=live_copies,
+        families=now.families,
+        live_copies=now.live_copies,
         duplicated_lines=summary["duplicated_lines"],
         warning_sources=summary["warning_sources"],
         problems=summary["problems"],
         warnings_before=first.warnings if first else None,
         warnings_after=last.warnings if last else None,
-        collection_before=first.collection_seconds if first else None,
-        collection_after=last.collection_seconds if last else None,
+        collection_before=change.before.median if change else None,
+        collection_after=(
+            change.after.median if change else (last.collection_seconds if last else None)
+        ),
         copies_before=first.copies if first else None,
         copies_after=last.copies if last else None,
         tests_before=first.tests if first else None,
         tests_after=last.tests if last else None,
+        families_before=first.families if first else None,
+        families_after=last.families if last else None,
+        collection_warnings_before=first.collection_warnings if first else None,
+        collection_warnings_after=last.collection_warnings if last else None,
+        collection_change=change,
+        migration=migration_totals(runs),
     )
     return ReportData(
         root=inputs.root,
         generated_at=inputs.generated_at,
         headline=headline,
         families=_family_views(inputs),
-        runs=tuple(sorted(inputs.runs, key=lambda run: (run.created_at, run.id))),
+        runs=runs,
         history=history,
         before_after=before_after,
         journal_problems=inputs.journal_problems,
@@ -521,6 +663,17 @@ def _run_document(run: RunView) -> dict[str, Any]:
     document: dict[str, Any] = _plain(dataclasses.asdict(run))
     document["actions"] = run.actions
     document["rolled_back"] = [f.path for f in run.rolled_back]
+    document["counts"] = {
+        "files": len(run.files),
+        "applied": len(run.applied),
+        "changed": len(run.changed),
+        "created": len(run.created),
+        "copy_files": len(run.copy_files),
+        "copies_rewritten": run.copies_rewritten,
+        "rolled_back": len(run.rolled_back),
+        "pending": len(run.interrupted),
+        "skipped": len(run.skipped),
+    }
     document["verification"]["refused"] = [
         {"path": path, "reason": reason} for path, reason in run.verification.refused
     ]
@@ -536,17 +689,20 @@ def report_to_json(data: ReportData) -> dict[str, Any]:
         "command": "report",
         "root": data.root,
         "generated_at": data.generated_at,
-        "headline": _plain(dataclasses.asdict(data.headline)),
+        "headline": _headline_document(data.headline),
         "families": [_plain(dataclasses.asdict(f)) for f in data.families],
         "runs": [_run_document(run) for run in data.runs],
         "journal_problems": list(data.journal_problems),
-        "history": [_plain(dataclasses.asdict(p)) for p in data.history],
+        "history": [_history_document(p) for p in data.history],
         "before_after": None,
     }
     ba = data.before_after
     if ba is not None:
         document["before_after"] = {
             **_plain(dataclasses.asdict(ba)),
+            "before": _history_document(ba.before),
+            "after": _history_document(ba.after),
+            "time": time_change_to_json(ba.time),
             "warnings_by_category": [
                 {"category": category, "before": before, "after": after}
                 for category, before, after in ba.warnings_by_category
@@ -557,4 +713,18 @@ def report_to_json(data: ReportData) -> dict[str, Any]:
             ],
             "time_ratio": ba.time_ratio,
         }
+    return document
+
+
+def _history_document(point: HistoryPoint) -> dict[str, Any]:
+    document: dict[str, Any] = _plain(dataclasses.asdict(point))
+    document["collection_spread"] = point.collection.spread
+    return document
+
+
+def _headline_document(headline: Headline) -> dict[str, Any]:
+    document: dict[str, Any] = _plain(dataclasses.asdict(headline))
+    change = headline.collection_change
+    document["collection_change"] = None if change is None else time_change_to_json(change)
+    document["collection_text"] = headline.collection_text
     return document

@@ -17,6 +17,7 @@ from importlib import resources
 from string import Template
 
 from declone import __version__
+from declone.measure import TimeChange, Verdict
 from declone.report.data import (
     BeforeAfter,
     FamilyStatus,
@@ -49,6 +50,12 @@ def _csp_hash(text: str) -> str:
 
 def _seconds(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f} s"
+
+
+def _time_tone(change: TimeChange | None) -> str:
+    """A collection time's card tone: only a measurable change has one."""
+    verdict = change.verdict if change is not None else Verdict.NO_CHANGE
+    return {Verdict.FASTER: "good", Verdict.SLOWER: "bad"}.get(verdict, "")
 
 
 def _count(value: int | None) -> str:
@@ -108,16 +115,14 @@ def _cards(data: ReportData) -> str:
             _card("Warning sources", f"{h.warning_sources:,}", sub="helpers pytest warns about")
         )
     if h.collection_after is not None:
-        ratio = ""
-        if h.collection_before and h.collection_before != h.collection_after:
-            ratio = f"{h.collection_after / h.collection_before:.2f}× the baseline"
+        change = h.collection_change
         cards.append(
             _card(
                 "Collection time",
-                _seconds(h.collection_after),
-                before=_seconds(h.collection_before) if ratio else "",
-                sub=ratio or "pytest --collect-only",
-                tone=_tone(h.collection_before, h.collection_after),
+                change.after.median_text() if change else _seconds(h.collection_after),
+                before=change.before.median_text() if change else "",
+                sub=change.describe() if change else "pytest --collect-only",
+                tone=_time_tone(change),
             )
         )
         cards.append(
@@ -202,8 +207,8 @@ def _before_after(ba: BeforeAfter | None) -> str:
     if ba is None:
         return ""
     b, a = ba.before, ba.after
-    ratio = f"{ba.time_ratio:.2f}×" if ba.time_ratio is not None else "–"
     counts = (
+        ("duplicate families", b.families, a.families),
         ("live copies", b.copies, a.copies),
         ("pytest warnings", b.warnings, a.warnings),
         ("collection warnings", b.collection_warnings, a.collection_warnings),
@@ -214,10 +219,10 @@ def _before_after(ba: BeforeAfter | None) -> str:
             for label, before, after in counts
         ),
         _row(
-            "collection time",
-            _seconds(b.collection_seconds),
-            _seconds(a.collection_seconds),
-            _e(ratio),
+            f'collection time <span class="also">{_e(ba.time.rounds_text())}</span>',
+            _e(ba.time.before.median_text()),
+            _e(ba.time.after.median_text()),
+            _e(ba.time.describe()),
             numeric=(1, 2, 3),
         ),
         _row(
@@ -467,7 +472,7 @@ def _history(history: Sequence[HistoryPoint]) -> str:
             _e(p.created_at),
             f"<code>{_e(p.label)}</code>"
             + (f' <span class="also">{_e(p.branch)}</span>' if p.branch else ""),
-            _seconds(p.collection_seconds),
+            _e(p.collection.median_text()),
             _count(p.tests),
             _count(p.errors),
             _count(p.warnings),

@@ -8,6 +8,7 @@ cell or start markup there (``|``, backticks, ``<``) are neutralised.
 from __future__ import annotations
 
 from declone.report.data import FamilyView, ReportData
+from declone.wording import plural
 
 __all__ = ["DEFAULT_MAX_FAMILIES", "render_markdown"]
 
@@ -37,6 +38,12 @@ def _count(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
 
 
+def _bold(count: int, noun: str, many: str | None = None) -> str:
+    """``**1,234** files``: the count in bold, thousands separated, the noun in its number."""
+    words = plural(count, noun, many).partition(" ")[2]
+    return f"**{count:,}** {words}"
+
+
 def _change(before: str, after: str) -> str:
     return after if before == after else f"{before} → {after}"
 
@@ -51,25 +58,29 @@ def render_markdown(data: ReportData, *, max_families: int = DEFAULT_MAX_FAMILIE
     h = data.headline
     lines = ["## declone report", ""]
     lines.append(
-        f"**{h.families}** duplicated class families · **{h.live_copies}** live copies · "
-        f"**{h.duplicated_lines:,}** duplicated lines · "
-        f"**{h.warning_sources}** classes make pytest warn"
+        f"{_bold(h.families, 'duplicated class family', 'duplicated class families')} · "
+        f"{_bold(h.live_copies, 'live copy', 'live copies')} · "
+        f"{_bold(h.duplicated_lines, 'duplicated line')} · "
+        f"{_bold(h.warning_sources, 'class', 'classes')} "
+        f"{'makes' if h.warning_sources == 1 else 'make'} pytest warn"
     )
     lines.append("")
     if h.collection_after is not None:
-        ratio = ""
-        if h.collection_before and h.collection_after is not None:
-            ratio = f" ({h.collection_after / h.collection_before:.2f}×)"
+        change = h.collection_change
+        before = change.before.median_text() if change else _seconds(h.collection_before)
+        after = change.after.median_text() if change else _seconds(h.collection_after)
         lines += [
             "| | before | after |",
             "|---|---:|---:|",
+            f"| duplicate families | {_count(h.families_before)} | {_count(h.families_after)} |",
             f"| live copies | {_count(h.copies_before)} | {_count(h.copies_after)} |",
             f"| pytest warnings | {_count(h.warnings_before)} | {_count(h.warnings_after)} |",
-            f"| collection time | {_seconds(h.collection_before)} | "
-            f"{_seconds(h.collection_after)}{ratio} |",
+            f"| collection time | {before} | {after} |",
             f"| tests collected | {_count(h.tests_before)} | {_count(h.tests_after)} |",
             "",
         ]
+        if change is not None:
+            lines += [f"Collection time: {change.describe()}; {change.rounds_text()}.", ""]
         if data.before_after is not None:
             ba = data.before_after
             lines.append(
@@ -95,15 +106,17 @@ def render_markdown(data: ReportData, *, max_families: int = DEFAULT_MAX_FAMILIE
     else:
         lines += ["No duplicated class families.", ""]
     if data.runs:
-        applied = sum(len(run.applied) for run in data.runs)
-        skipped = sum(len(run.skipped) for run in data.runs)
-        rolled_back = sum(len(run.rolled_back) for run in data.runs)
+        totals = h.migration
         last = data.runs[-1]
         regressions = len(last.verification.regressions)
-        found = f", {regressions} regressions" if regressions else ""
+        found = f", {plural(regressions, 'regression')}" if regressions else ""
         lines.append(
-            f"{len(data.runs)} migration runs: {applied} files migrated, {skipped} skipped, "
-            f"{rolled_back} rolled back. Last run `{_cell(last.id)}` ({_cell(last.family)}): "
+            f"{plural(totals.runs, 'migration run')}: "
+            f"{plural(totals.files_migrated, 'file')} migrated "
+            f"({totals.files_changed} changed, {totals.files_created} created), "
+            f"{plural(totals.copies_skipped, 'copy', 'copies')} skipped, "
+            f"{plural(totals.files_rolled_back, 'file')} rolled back. "
+            f"Last run `{_cell(last.id)}` ({_cell(last.family)}): "
             f"{_cell(last.verification.status)}{found}."
         )
         lines.append("")

@@ -43,6 +43,7 @@ from declone.model import FileRecord, ScanIndex
 from declone.registry import read_registry
 from declone.report.data import (
     NOT_VERIFIED,
+    CommitCounts,
     FileOutcome,
     Regression,
     ReportInputs,
@@ -54,6 +55,7 @@ from declone.scan import build_index, extract_file, is_backup_name, summary_of
 __all__ = [
     "DEFAULT_BASELINE",
     "copies_at_commits",
+    "counts_at_commits",
     "load_inputs",
     "read_runs",
     "read_verification",
@@ -94,7 +96,7 @@ def load_inputs(
         measurements=measurements,
         baseline_name=baseline_name,
         baseline=baseline,
-        copies_by_commit=copies_at_commits(settings, clean_commits),
+        counts_by_commit=counts_at_commits(settings, clean_commits),
         head_commit=head,
     )
 
@@ -105,7 +107,7 @@ def _read_history(
     path = root / HISTORY_PATH
     if not path.is_file():  # a report reads; it never creates the database
         return (), None
-    connection = open_history(path)
+    connection = open_history(path, read_only=True)
     try:
         measurements = list_measurements(connection, limit=_HISTORY_LIMIT)
         baseline = load_baseline(connection, baseline_name)
@@ -156,6 +158,7 @@ def run_view(
             status=_ENTRY_STATUS[entry.status],
             reason=_entry_reason(entry, verification),
             batch=entry.batch,
+            created=entry.new_file,
         )
         for entry in run.entries
     )
@@ -313,13 +316,14 @@ def _read_blobs(root: Path, blob_ids: Sequence[str]) -> dict[str, bytes]:
     return contents
 
 
-def copies_at_commits(settings: Settings, commits: Iterable[str]) -> dict[str, int]:
-    """Live copies in each commit's tree, scanned from git's objects (the tree is not touched).
+def counts_at_commits(settings: Settings, commits: Iterable[str]) -> dict[str, CommitCounts]:
+    """Families and live copies in each commit's tree, scanned from git's objects (the tree
+    is not touched), as ``declone scan`` counts them.
 
     Files that did not change between commits are parsed once: records are kept by blob id.
     """
     records: dict[tuple[str, str], FileRecord] = {}
-    counts: dict[str, int] = {}
+    counts: dict[str, CommitCounts] = {}
     for commit in dict.fromkeys(commits):
         blobs = _python_blobs(settings, commit)
         if blobs is None:
@@ -335,5 +339,14 @@ def copies_at_commits(settings: Settings, commits: Iterable[str]) -> dict[str, i
                     is_backup=is_backup_name(path, settings.backup),
                 )
         tree = [records[key] for key in blobs if key in records]
-        counts[commit] = summary_of(build_index(settings, tree))["live_copies"]
+        summary = summary_of(build_index(settings, tree))
+        counts[commit] = CommitCounts(summary["families"], summary["live_copies"])
     return counts
+
+
+def copies_at_commits(settings: Settings, commits: Iterable[str]) -> dict[str, int]:
+    """Live copies in each commit's tree (see :func:`counts_at_commits`)."""
+    return {
+        commit: counted.live_copies
+        for commit, counted in counts_at_commits(settings, commits).items()
+    }
