@@ -212,3 +212,19 @@ def test_plan_proposes_a_canonical_per_scope(
         "no canonical given: proposing --extract-to '{scope}/tests/unit/declone_support.py'"
         in capsys.readouterr().err
     )
+
+
+def test_a_family_whose_copies_all_stay_is_planned_without_a_crash(
+    write_tree: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {}
+    for scope in ("a", "b"):
+        files[f"colls/ns/{scope}/MANIFEST.json"] = "{}\n"
+        files[f"colls/ns/{scope}/tests/test_0.py"] = module_with_copy(USES.format(name="Recorder"))
+    root = write_tree(files, tmp_path / "repo")
+    code, document = run_json(capsys, "plan", "Recorder", "--root", str(root))
+    assert code == 0
+    assert document["scopes"] == []
+    assert [note["reason"] for note in document["kept"]] == ["in one file: stays"] * 2
+    assert main(["plan", "Recorder", "--root", str(root), "--no-cache"]) == 0
+    assert "nothing to migrate: every scope keeps its copies" in capsys.readouterr().err

@@ -76,8 +76,9 @@ def run(args: argparse.Namespace) -> int:
     template = args.extract_to
     if prepared.proposed:
         template = _proposal(prepared)
-    scoped = template is not None and (
-        "{scope}" in template or len(planned) + len(prepared.kept) > 1
+    # Scope by scope, also when every scope keeps its copies (nothing planned, notes only).
+    scoped = not planned or (
+        template is not None and ("{scope}" in template or len(planned) + len(prepared.kept) > 1)
     )
     changes = [
         change
@@ -85,17 +86,19 @@ def run(args: argparse.Namespace) -> int:
         for change in (plan_changes(part) if args.diff or args.json else ())
     ]
     if args.json:
-        document = plans_document(prepared, template) if scoped else plan_document(planned[0])
+        document = plans_document(prepared, template or "") if scoped else plan_document(planned[0])
         document["proposed"] = prepared.proposed
         if args.diff:
             document["diff"] = "".join(unified_diff(change) for change in changes)
         output.emit_json(document)
         return int(ExitCode.OK)
-    if prepared.proposed:
+    if prepared.proposed and planned:
         output.info(
             f"no canonical given: proposing --extract-to {template!r}; pass it (or "
             "another canonical) to migrate"
         )
+    elif not planned:
+        output.info("nothing to migrate: every scope keeps its copies")
     for part in planned:
         assert part.plan is not None
         if scoped:
