@@ -163,3 +163,33 @@ def test_roots_learned_from_the_files_own_imports() -> None:
     }
     assert learned_roots(context, imports) == ("",)
     assert learned_roots(context, {"other/test_y.py": ["json"]}) == ()
+
+
+def test_a_copy_in_a_shipped_package_never_imports_from_outside_it(
+    write_tree: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    helper = MIXIN.replace("from ..base import Base\n\n\n", "").replace("(Base)", "")
+    root = write_tree(
+        {
+            "setup.cfg": SETUP_CFG,
+            # The root is on sys.path for the tests: only the package rule keeps lib/ apart.
+            "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',
+            "lib/pkg/__init__.py": "",
+            "lib/pkg/testing/__init__.py": "",
+            "lib/pkg/testing/fixtures.py": helper,
+            "test/test_a.py": helper,
+            "test/test_b.py": helper,
+        },
+        tmp_path / "repo",
+    )
+    code, document = run_json(
+        capsys, "plan", "JSONMixin", "--root", str(root), "--extract-to", "declone_support.py"
+    )
+    assert code == 0
+    entries = {entry["path"]: entry for entry in document["files"]}
+    assert entries["lib/pkg/testing/fixtures.py"]["action"] == "skip"
+    assert entries["lib/pkg/testing/fixtures.py"]["reason"] == (
+        "it ships in the package under lib/, and the canonical declone_support.py lies "
+        "outside it, where the installed package cannot import it"
+    )
+    assert {entries[p]["action"] for p in ("test/test_a.py", "test/test_b.py")} == {"replace"}

@@ -178,10 +178,11 @@ def prepare_plans(
     raw, texts = _read_family_files(settings, family)
     trees = {path: tree for path, tree in ((p, _parse(t)) for p, t in texts.items()) if tree}
     scope_of = find_scopes(settings.root, [record.path for record in index.files])
+    packages = declared_source_roots(settings.root, {"", *scope_of.values()})
     context = with_roots(
         base,
         (
-            *declared_source_roots(settings.root, {"", *scope_of.values()}),
+            *packages,
             *learned_roots(base, {path: absolute_imports(tree) for path, tree in trees.items()}),
         ),
     )
@@ -206,12 +207,14 @@ def prepare_plans(
             scope_of,
             targets.__getitem__,
             proposed=True,
+            packages=packages,
         )
     if template is None or SCOPE_PLACEHOLDER not in template:
         part = _prepare_part(
             settings, request, index, stats, family, context, raw, texts, whole=found
         )
-        return PreparedPlans(settings, index, stats, family, (_confined(part, scope_of),), ())
+        part = _inside_packages(_confined(part, scope_of), packages)
+        return PreparedPlans(settings, index, stats, family, (part,), ())
     if family is None:
         return PreparedPlans(settings, index, stats, None, (), ())
     return _scoped(
@@ -225,6 +228,7 @@ def prepare_plans(
         texts,
         scope_of,
         lambda scope: scope_path(template, scope),
+        packages=packages,
     )
 
 
@@ -253,6 +257,7 @@ def _scoped(
     target: Callable[[str], str],
     *,
     proposed: bool = False,
+    packages: tuple[str, ...] = (),
 ) -> PreparedPlans:
     """One plan per import scope, each extracting its canonical to ``target(scope)``."""
     parts: list[PreparedPlan] = []
@@ -266,7 +271,8 @@ def _scoped(
         assert sub is not None
         sub = dataclasses.replace(sub, scopes=(scope,))
         scoped = dataclasses.replace(request, extract_to=target(scope))
-        parts.append(_prepare_part(settings, scoped, index, stats, sub, context, raw, texts))
+        part = _prepare_part(settings, scoped, index, stats, sub, context, raw, texts)
+        parts.append(_inside_packages(part, packages))
     return PreparedPlans(
         settings, index, stats, family, tuple(parts), tuple(kept), proposed=proposed
     )
@@ -578,6 +584,37 @@ def _confined(part: PreparedPlan, scope_of: dict[str, str]) -> PreparedPlan:
                 ),
                 cause="in another import scope",
                 tier=Tier.SAFE,
+            )
+        entries.append(entry)
+    return dataclasses.replace(part, plan=dataclasses.replace(plan, entries=tuple(entries)))
+
+
+def _inside_packages(part: PreparedPlan, packages: tuple[str, ...]) -> PreparedPlan:
+    """Copies in a package folder a distribution declares (``lib/``, ``src/``) are skipped
+    when the canonical lies outside that folder: the installed package could not import it."""
+    plan, canonical = part.plan, part.resolved.canonical
+    if plan is None or canonical.path is None or not packages:
+        return part
+
+    def package_of(path: str) -> str | None:
+        return next((p for p in packages if path.startswith(p + "/")), None)
+
+    home = package_of(canonical.path)
+    entries = []
+    for entry in plan.entries:
+        package = package_of(entry.path)
+        if entry.changes_file and package is not None and package != home:
+            entry = dataclasses.replace(
+                entry,
+                action=Action.SKIP,
+                reason=(
+                    f"it ships in the package under {package}/, and the canonical "
+                    f"{canonical.path} lies outside it, where the installed package cannot "
+                    "import it"
+                ),
+                cause="in a package the canonical is outside of",
+                tier=Tier.SAFE,
+                keep_members=(),
             )
         entries.append(entry)
     return dataclasses.replace(part, plan=dataclasses.replace(plan, entries=tuple(entries)))
