@@ -1,5 +1,9 @@
 """Last checks on a plan, each turning a planned copy back into a skip with its reason.
 
+* **Scopes and packages.** No import crosses import scopes (units that ship on their own),
+  nor leaves a package folder a distribution declares (``lib/``): an installed package could
+  not import what lies outside it.
+
 * **Import cycles.** A copy whose module the canonical's module imports (directly or through
   other modules of the repository) cannot import the canonical: the two modules would import
   each other, and whichever Python loads first finds the other half-initialised.
@@ -15,17 +19,96 @@ from __future__ import annotations
 import ast
 import dataclasses
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from declone.plan.importability import ImportContext, imported_files
 from declone.plan.planner import Action, CopyPlan, Plan, Tier
 from declone.rewrite import comments_only_in_copy
 
-__all__ = ["CYCLE_SEARCH_LIMIT", "import_chain", "without_cycles", "without_dropped_comments"]
+__all__ = [
+    "CYCLE_SEARCH_LIMIT",
+    "import_chain",
+    "skip_where",
+    "skipped",
+    "within_package",
+    "within_scope",
+    "without_cycles",
+    "without_dropped_comments",
+]
 
 #: Files followed from the canonical's module when looking for an import cycle: enough for
 #: the modules a test helper imports, bounded for a module that imports a whole framework.
 CYCLE_SEARCH_LIMIT = 2_000
+
+
+def skipped(entry: CopyPlan, reason: str, cause: str) -> CopyPlan:
+    """``entry`` turned into a skip: nothing moves, so the tier is safe."""
+    return dataclasses.replace(
+        entry, action=Action.SKIP, reason=reason, cause=cause, tier=Tier.SAFE, keep_members=()
+    )
+
+
+def skip_where(plan: Plan, objection: Callable[[CopyPlan], tuple[str, str] | None]) -> Plan:
+    """``plan`` with each copy it would change that ``objection`` names a ``(reason, cause)``
+    for turned into a skip."""
+
+    def guard(entry: CopyPlan) -> CopyPlan:
+        found = objection(entry) if entry.changes_file else None
+        return entry if found is None else skipped(entry, *found)
+
+    return dataclasses.replace(plan, entries=tuple(guard(entry) for entry in plan.entries))
+
+
+def within_scope(plan: Plan, scope_of: Mapping[str, str]) -> Plan:
+    """Copies in another import scope than the canonical's are skipped: neither scope may
+    import from the other (each ships on its own)."""
+    path = plan.canonical.path
+    if path is None:
+        return plan
+    home = scope_of.get(path, _nearest_scope(path, scope_of))
+
+    def objection(entry: CopyPlan) -> tuple[str, str] | None:
+        scope = scope_of.get(entry.path, "")
+        if scope == home:
+            return None
+        return (
+            f"in the scope {scope or '.'}, which ships apart from the canonical's "
+            f"({home or '.'}); consolidate it scope by scope with --extract-to '{{scope}}/...'",
+            "in another import scope",
+        )
+
+    return skip_where(plan, objection)
+
+
+def within_package(plan: Plan, packages: Sequence[str]) -> Plan:
+    """Copies in a package folder a distribution declares (``lib/``, ``src/``) are skipped
+    when the canonical lies outside that folder: the installed package could not import it."""
+    path = plan.canonical.path
+    if path is None or not packages:
+        return plan
+
+    def package_of(file: str) -> str | None:
+        return next((p for p in packages if file.startswith(p + "/")), None)
+
+    home = package_of(path)
+
+    def objection(entry: CopyPlan) -> tuple[str, str] | None:
+        package = package_of(entry.path)
+        if package is None or package == home:
+            return None
+        return (
+            f"it ships in the package under {package}/, and the canonical {path} lies "
+            "outside it, where the installed package cannot import it",
+            "in a package the canonical is outside of",
+        )
+
+    return skip_where(plan, objection)
+
+
+def _nearest_scope(path: str, scope_of: Mapping[str, str]) -> str:
+    """The scope of a file the scan did not see (an extracted module not written yet)."""
+    known = sorted(set(scope_of.values()), key=len, reverse=True)
+    return next((s for s in known if not s or path.startswith(s + "/")), "")
 
 
 def import_chain(
@@ -70,21 +153,16 @@ def without_cycles(
     if not chains:
         return plan
 
-    def guard(entry: CopyPlan) -> CopyPlan:
+    def objection(entry: CopyPlan) -> tuple[str, str] | None:
         chain = chains.get(entry.path)
-        if chain is None or not entry.changes_file:
-            return entry
-        through = " -> ".join(chain)
-        return dataclasses.replace(
-            entry,
-            action=Action.SKIP,
-            reason=(f"importing {canonical.module} here would make an import cycle: {through}"),
-            cause="in a module the canonical's module imports",
-            tier=Tier.SAFE,
-            keep_members=(),
+        if chain is None:
+            return None
+        return (
+            f"importing {canonical.module} here would make an import cycle: {' -> '.join(chain)}",
+            "in a module the canonical's module imports",
         )
 
-    return dataclasses.replace(plan, entries=tuple(guard(entry) for entry in plan.entries))
+    return skip_where(plan, objection)
 
 
 def without_dropped_comments(
@@ -109,16 +187,10 @@ def without_dropped_comments(
         count = "1 comment" if len(dropped) == 1 else f"{len(dropped)} comments"
         if drop_comments:
             return dataclasses.replace(entry, reason=f"{entry.reason}; drops {count} at {said}")
-        return dataclasses.replace(
+        return skipped(
             entry,
-            action=Action.SKIP,
-            reason=(
-                f"would drop {count} the canonical lacks, at {said}; "
-                "--drop-comments migrates it anyway"
-            ),
-            cause="with a comment the canonical lacks",
-            tier=Tier.SAFE,
-            keep_members=(),
+            f"would drop {count} the canonical lacks, at {said}; --drop-comments migrates it anyway",
+            "with a comment the canonical lacks",
         )
 
     return dataclasses.replace(plan, entries=tuple(guard(entry) for entry in plan.entries))

@@ -23,7 +23,12 @@ from declone.plan.canonical import (
     resolve_canonical,
 )
 from declone.plan.changes import FileChange, preview
-from declone.plan.guards import without_cycles, without_dropped_comments
+from declone.plan.guards import (
+    within_package,
+    within_scope,
+    without_cycles,
+    without_dropped_comments,
+)
 from declone.plan.importability import (
     ImportContext,
     import_context,
@@ -35,7 +40,7 @@ from declone.plan.importability import (
     with_roots,
 )
 from declone.plan.layout import declared_source_roots
-from declone.plan.planner import Action, Plan, Tier, plan_migration
+from declone.plan.planner import Plan, plan_migration
 from declone.rewrite import RewriteStatus, read_import_order
 from declone.scan import (
     ScanStats,
@@ -186,49 +191,50 @@ def prepare_plans(
             *learned_roots(base, {path: absolute_imports(tree) for path, tree in trees.items()}),
         ),
     )
+
+    def guarded(part: PreparedPlan) -> PreparedPlan:
+        if part.plan is None:
+            return part
+        plan = within_package(within_scope(part.plan, scope_of), packages)
+        return dataclasses.replace(part, plan=plan)
+
     template = request.extract_to
     chosen = request.canonical is not None or template is not None
     registered = choice_from_registry(settings, request.family) is not None
-    if request.propose and not (chosen or registered) and family is not None:
-        test_code = find_test_code(settings)
-        targets = {
-            scope: _proposed_module(copies, test_code.is_test)
-            for scope, copies in _copies_by_scope(family, scope_of).items()
-        }
-        return _scoped(
-            settings,
-            request,
-            index,
-            stats,
-            family,
-            context,
-            raw,
-            texts,
-            scope_of,
-            targets.__getitem__,
-            proposed=True,
-            packages=packages,
-        )
-    if template is None or SCOPE_PLACEHOLDER not in template:
+    proposed = request.propose and not (chosen or registered) and family is not None
+    if not proposed and (template is None or SCOPE_PLACEHOLDER not in template):
         part = _prepare_part(
             settings, request, index, stats, family, context, raw, texts, whole=found
         )
-        part = _inside_packages(_confined(part, scope_of), packages)
-        return PreparedPlans(settings, index, stats, family, (part,), ())
+        return PreparedPlans(settings, index, stats, family, (guarded(part),), ())
     if family is None:
         return PreparedPlans(settings, index, stats, None, (), ())
-    return _scoped(
-        settings,
-        request,
-        index,
-        stats,
-        family,
-        context,
-        raw,
-        texts,
-        scope_of,
-        lambda scope: scope_path(template, scope),
-        packages=packages,
+    if proposed:
+        is_test = find_test_code(settings).is_test
+        targets = {
+            scope: _proposed_module(copies, is_test)
+            for scope, copies in _copies_by_scope(family, scope_of).items()
+        }
+        target: Callable[[str], str] = targets.__getitem__
+    else:
+        assert template is not None
+        target = functools.partial(scope_path, template)
+    parts: list[PreparedPlan] = []
+    kept: list[ScopeNote] = []
+    for scope, copies in _copies_by_scope(family, scope_of).items():
+        files = sorted({copy.path for copy in copies})
+        if len(files) < settings.min_copies:
+            kept.append(ScopeNote(scope, tuple(copies), _one_copy_reason(files)))
+            continue
+        sub = _restricted(family, {id(copy) for copy in copies})
+        assert sub is not None
+        sub = dataclasses.replace(sub, scopes=(scope,))
+        scoped = dataclasses.replace(request, extract_to=target(scope))
+        parts.append(
+            guarded(_prepare_part(settings, scoped, index, stats, sub, context, raw, texts))
+        )
+    return PreparedPlans(
+        settings, index, stats, family, tuple(parts), tuple(kept), proposed=proposed
     )
 
 
@@ -242,40 +248,6 @@ def _proposed_module(copies: list[ClassRecord], is_test: Callable[[str], bool]) 
         candidate = posixpath.dirname(candidate)
     chosen = candidate if candidate else folder
     return f"{chosen}/declone_support.py" if chosen else "declone_support.py"
-
-
-def _scoped(
-    settings: Settings,
-    request: PlanRequest,
-    index: ScanIndex,
-    stats: ScanStats,
-    family: Family,
-    context: ImportContext,
-    raw: dict[str, bytes],
-    texts: dict[str, str],
-    scope_of: dict[str, str],
-    target: Callable[[str], str],
-    *,
-    proposed: bool = False,
-    packages: tuple[str, ...] = (),
-) -> PreparedPlans:
-    """One plan per import scope, each extracting its canonical to ``target(scope)``."""
-    parts: list[PreparedPlan] = []
-    kept: list[ScopeNote] = []
-    for scope, copies in _copies_by_scope(family, scope_of).items():
-        files = sorted({copy.path for copy in copies})
-        if len(files) < settings.min_copies:
-            kept.append(ScopeNote(scope, tuple(copies), _one_copy_reason(files)))
-            continue
-        sub = _restricted(family, {id(copy) for copy in copies})
-        assert sub is not None
-        sub = dataclasses.replace(sub, scopes=(scope,))
-        scoped = dataclasses.replace(request, extract_to=target(scope))
-        part = _prepare_part(settings, scoped, index, stats, sub, context, raw, texts)
-        parts.append(_inside_packages(part, packages))
-    return PreparedPlans(
-        settings, index, stats, family, tuple(parts), tuple(kept), proposed=proposed
-    )
 
 
 def scope_path(template: str, scope: str) -> str:
@@ -561,69 +533,6 @@ def _copies_by_scope(family: Family, scope_of: dict[str, str]) -> dict[str, list
     for copy in family.copies:
         groups.setdefault(scope_of.get(copy.path, ""), []).append(copy)
     return dict(sorted(groups.items()))
-
-
-def _confined(part: PreparedPlan, scope_of: dict[str, str]) -> PreparedPlan:
-    """Copies in another import scope than the canonical's are skipped: neither scope may
-    import from the other (each ships on its own)."""
-    plan, canonical = part.plan, part.resolved.canonical
-    if plan is None or canonical.path is None:
-        return part
-    home = scope_of.get(canonical.path, _nearest_scope(canonical.path, scope_of))
-    entries = []
-    for entry in plan.entries:
-        scope = scope_of.get(entry.path, "")
-        if entry.changes_file and scope != home:
-            entry = dataclasses.replace(
-                entry,
-                action=Action.SKIP,
-                reason=(
-                    f"in the scope {scope or '.'}, which ships apart from the canonical's "
-                    f"({home or '.'}); consolidate it scope by scope with "
-                    "--extract-to '{scope}/...'"
-                ),
-                cause="in another import scope",
-                tier=Tier.SAFE,
-            )
-        entries.append(entry)
-    return dataclasses.replace(part, plan=dataclasses.replace(plan, entries=tuple(entries)))
-
-
-def _inside_packages(part: PreparedPlan, packages: tuple[str, ...]) -> PreparedPlan:
-    """Copies in a package folder a distribution declares (``lib/``, ``src/``) are skipped
-    when the canonical lies outside that folder: the installed package could not import it."""
-    plan, canonical = part.plan, part.resolved.canonical
-    if plan is None or canonical.path is None or not packages:
-        return part
-
-    def package_of(path: str) -> str | None:
-        return next((p for p in packages if path.startswith(p + "/")), None)
-
-    home = package_of(canonical.path)
-    entries = []
-    for entry in plan.entries:
-        package = package_of(entry.path)
-        if entry.changes_file and package is not None and package != home:
-            entry = dataclasses.replace(
-                entry,
-                action=Action.SKIP,
-                reason=(
-                    f"it ships in the package under {package}/, and the canonical "
-                    f"{canonical.path} lies outside it, where the installed package cannot "
-                    "import it"
-                ),
-                cause="in a package the canonical is outside of",
-                tier=Tier.SAFE,
-                keep_members=(),
-            )
-        entries.append(entry)
-    return dataclasses.replace(part, plan=dataclasses.replace(plan, entries=tuple(entries)))
-
-
-def _nearest_scope(path: str, scope_of: dict[str, str]) -> str:
-    """The scope of a file the scan did not see (an extracted module not written yet)."""
-    known = sorted(set(scope_of.values()), key=len, reverse=True)
-    return next((s for s in known if not s or path.startswith(s + "/")), "")
 
 
 def import_spellings(prepared: PreparedPlan) -> dict[str, str]:
