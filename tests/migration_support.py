@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,3 +60,19 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[
 def actions(document: dict[str, Any]) -> dict[str, tuple[str, str]]:
     """``path -> (action, reason)`` of a plan document."""
     return {entry["path"]: (entry["action"], entry["reason"]) for entry in document["files"]}
+
+
+def commit_all(root: Path) -> Path:
+    """Commit everything under ``root`` (made a git repository on first use); ``root``."""
+    steps: list[tuple[str, ...]] = []
+    if not (root / ".git").exists():
+        steps += [
+            ("init", "-q"),
+            ("config", "user.email", "t@example.org"),
+            ("config", "user.name", "t"),
+            ("config", "commit.gpgsign", "false"),
+        ]
+    steps += [("add", "-A"), ("commit", "-q", "-m", "state")]
+    for arguments in steps:
+        subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True)
+    return root

@@ -21,7 +21,7 @@ from declone.measure import (
     import_targets,
 )
 from declone.measure.importcheck import ImportStatus, ImportTarget
-from migration_support import run_json
+from migration_support import commit_all, run_json
 
 #: The canonical's copy: ``encode`` comes from ``tests.helpers``.
 RECORDER = '''\
@@ -50,25 +50,12 @@ CYCLE_ERROR = (
 )
 
 
-def committed(root: Path) -> Path:
-    for arguments in (
-        ("init", "-q"),
-        ("config", "user.email", "t@example.org"),
-        ("config", "user.name", "t"),
-        ("config", "commit.gpgsign", "false"),
-        ("add", "-A"),
-        ("commit", "-q", "-m", "state"),
-    ):
-        subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True)
-    return root
-
-
 def cycle_repo(repo: Any) -> Path:
     # Imported by name at run time, the cycle is one the plan cannot see in the imports
     # (a plain ``from tests.helpers import encode`` is refused when planning).
     copy = 'import importlib\n\nencode = importlib.import_module("tests.helpers").encode\n\n\n'
     copy += RECORDER
-    return committed(
+    return commit_all(
         repo(
             {
                 "tests/support/rec.py": copy,
@@ -143,7 +130,7 @@ def test_a_passing_check_and_a_module_that_did_not_import_before(
     repo: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plain = RECORDER.replace("encode(message)", "str(message)")
-    root = committed(
+    root = commit_all(
         repo(
             {
                 "tests/support/rec.py": plain,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from declone.cli import main
-from migration_support import USES, helper, module_with_copy, run_json
+from migration_support import USES, commit_all, helper, module_with_copy, run_json
 
 HELPER = helper()
 IMPORT = "from tests.support.rec import Recorder\n"
@@ -19,16 +19,6 @@ def git(root: Path, *arguments: str) -> str:
     return subprocess.run(
         ["git", *arguments], cwd=root, check=True, capture_output=True, text=True
     ).stdout
-
-
-def commit_all(root: Path) -> None:
-    if not (root / ".git").exists():
-        git(root, "init", "-q")
-        git(root, "config", "user.email", "t@example.org")
-        git(root, "config", "user.name", "t")
-        git(root, "config", "commit.gpgsign", "false")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "state")
 
 
 def migrate(root: Path, *argv: str) -> int:

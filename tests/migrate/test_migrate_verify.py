@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from declone.cli import main
-from migration_support import run_json
+from migration_support import commit_all, run_json
 
 #: The copy each test file carries: ``messages`` hands out a copy of the record.
 COPY = '''\
@@ -104,23 +103,10 @@ def lean_target(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
 
 
-def committed(root: Path) -> Path:
-    for arguments in (
-        ("init", "-q"),
-        ("config", "user.email", "t@example.org"),
-        ("config", "user.name", "t"),
-        ("config", "commit.gpgsign", "false"),
-        ("add", "-A"),
-        ("commit", "-q", "-m", "state"),
-    ):
-        subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True)
-    return root
-
-
 def build(repo: Any, canonical: str, tests: dict[str, str]) -> Path:
     files = {"tests/support/rec.py": canonical, "tests/test_guard.py": GUARD}
     files.update({path: COPY + body for path, body in tests.items()})
-    return committed(repo(files))
+    return commit_all(repo(files))
 
 
 def migrate_argv(root: Path, *argv: str) -> list[str]:

@@ -4,9 +4,7 @@ class is added to it, its imports merged into the module's import block."""
 from __future__ import annotations
 
 import json
-import subprocess
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +15,7 @@ from declone.model import Family
 from declone.plan.extraction import ExtractionError, build_extracted_module
 from declone.scan.families import FamilyOptions, find_families
 from declone.scan.parsing import extract_source
-from migration_support import run_json
+from migration_support import commit_all, run_json
 
 TEST_MODULE = '''\
 import itertools
@@ -104,19 +102,6 @@ Tally = Counter
 '''
 
 MODULE = "tests/support/doubles.py"
-
-
-def commit_all(root: Path) -> None:
-    if not (root / ".git").exists():
-        for arguments in (
-            ("init", "-q"),
-            ("config", "user.email", "t@example.org"),
-            ("config", "user.name", "t"),
-            ("config", "commit.gpgsign", "false"),
-        ):
-            subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True)
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
-    subprocess.run(["git", "commit", "-q", "-m", "state"], cwd=root, check=True)
 
 
 def test_a_second_family_is_added_to_the_module_and_rolled_back_exactly(
