@@ -4,15 +4,16 @@ Downloads pinned source distributions from PyPI with
 ``pip download --no-deps --no-binary :all:`` into ``benchmarks/.work/downloads/``, extracts
 them, then:
 
-- ``salt==3008.5`` (about 3,000 ``.py`` files, 1M lines), for speed: the floor against
-  declone cold and warm, as ``benchmarks/scan.py`` measures them on the synthetic repo;
-- ``pyramid==2.1`` and ``ansible==12.3.0`` (17,800 ``.py`` files in 100+ collections, each
-  a distribution of its own), for what scan finds: for each project the top families with
-  their copies, identical / subset / divergent copies and removable lines, and the size of
-  the "same name, different classes" section, where naming conventions (``ActionModule``,
-  ``FilterModule``) belong.
+- ``salt==3008.5`` (about 3,000 ``.py`` files, 1M lines) and ``ansible==12.3.0`` (17,800
+  ``.py`` files in 100+ collections, each a distribution of its own), for speed and memory:
+  the floor against declone cold and warm, with the peak memory of the largest process and
+  of the process tree, as ``benchmarks/scan.py`` measures them on the synthetic repos;
+- all three, with ``pyramid==2.1``, for what scan finds: for each project the top families
+  with their copies, identical / subset / divergent copies and removable lines, and the size
+  of the "same name, different classes" section, where naming conventions
+  (``ActionModule``, ``FilterModule``) belong.
 
-    python benchmarks/realcode.py [--only salt|pyramid|ansible] [--top N] [--json]
+    python benchmarks/realcode.py [--only salt|pyramid|ansible] [--top N] [--rounds N] [--json]
 
 A download that fails is reported as such and the other project still runs.
 """
@@ -75,9 +76,9 @@ PROJECTS = {
     "pyramid": Project("pyramid", "2.1"),
     "ansible": Project("ansible", "12.3.0"),
 }
-#: Projects whose scan speed is measured (against the floor, in rounds); every project's
-#: findings are listed.
-TIMED = ("salt",)
+#: Projects whose scan speed and memory are measured (against the floor, in rounds); every
+#: project's findings are listed.
+TIMED = ("salt", "ansible")
 
 
 class DownloadError(Exception):
@@ -186,9 +187,9 @@ def _families_table(
     return "\n".join(lines)
 
 
-def _speed(project: Project, python: str, as_json: bool) -> dict[str, Any]:
+def _speed(project: Project, python: str, as_json: bool, rounds: int) -> dict[str, Any]:
     tree = extract(project)
-    comparison = scan.compare(tree, python, rounds=3)
+    comparison = scan.compare(tree, python, rounds=rounds)
     if not as_json:
         print(scan.render_table(f"declone scan on {project.requirement} (speed)", comparison))
     return comparison.to_json()
@@ -219,6 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=10, help="families to list per project")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--python", default=sys.executable, help="interpreter that runs declone")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of the speed measure; the median shown (3)"
+    )
     args = parser.parse_args(argv)
 
     reason = scan.declone_unavailable_reason(args.python)
@@ -241,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         results[key] = _findings(project, args.python, args.top, args.json)
         if key in TIMED:
-            results[key]["speed"] = _speed(project, args.python, args.json)
+            results[key]["speed"] = _speed(project, args.python, args.json, max(1, args.rounds))
         if not args.json:
             print()
     if args.json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import random
 import re
 import shutil
@@ -215,3 +216,87 @@ def test_the_best_cold_ratio_is_the_fastest_cold_run_over_the_fastest_floor() ->
     rounds = [figures(9.0, (8.0, 10.0)), figures(8.5, (9.5, 9.0)), figures(11.0, (7.5, 8.0))]
     assert scan.best_cold_ratio(rounds) == 8.5 / 7.5
     assert scan.best_cold_ratio([figures(6.0, (8.0, 8.0))]) == 0.75
+
+
+# -- the monorepo profile ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mono(tmp_path_factory: pytest.TempPathFactory) -> synthrepo.GeneratedRepo:
+    root = tmp_path_factory.mktemp("mono") / "repo"
+    return synthrepo.generate(root, files=400, seed=5, profile="monorepo")
+
+
+def test_the_monorepo_is_deterministic_and_counted_exactly(
+    mono: synthrepo.GeneratedRepo, tmp_path: Path
+) -> None:
+    again = synthrepo.generate(tmp_path / "again", files=400, seed=5, profile="monorepo")
+    assert _tree(again.root) == _tree(mono.root)
+    files = sorted(mono.root.rglob("*.py"))
+    contents = [path.read_bytes() for path in files]
+    assert mono.files == len(files) == 400
+    assert mono.lines == sum(data.count(b"\n") for data in contents)
+    assert mono.bytes == sum(len(data) for data in contents)
+    assert mono.families == synthrepo.monorepo_family_count(400) == 30
+    assert mono.family_copies == 400 // 4 == sum(count for _, count in mono.variant_copies)
+    assert mono.backup_files == len(list(mono.root.rglob("*.py.bak"))) == 2
+    commented = sum(len(re.findall(rb"^# class ", data, re.MULTILINE)) for data in contents)
+    assert mono.commented_copies == commented == 4
+    assert mono.profile == "monorepo"
+
+
+def test_the_monorepo_pastes_each_family_twice_at_least_and_mostly_keeps_code_unique(
+    mono: synthrepo.GeneratedRepo,
+) -> None:
+    pasted: dict[str, set[Path]] = defaultdict(set)
+    own = 0
+    for path in mono.root.rglob("*.py"):
+        for node in ast.parse(path.read_bytes()).body:
+            if isinstance(node, ast.ClassDef):
+                if any(c.isdigit() for c in node.name):
+                    own += 1
+                else:
+                    pasted[node.name.removeprefix("Legacy")].add(path)
+    assert len(pasted) == mono.families
+    assert min(len(paths) for paths in pasted.values()) >= 2
+    assert max(len(paths) for paths in pasted.values()) == mono.largest_family
+    assert own == mono.unique_classes
+    # A quarter of the files hold a pasted copy, the others only code of their own.
+    holding = set().union(*pasted.values())
+    assert len(holding) < mono.files // 2
+
+
+def test_an_unknown_profile_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown profile 'huge'"):
+        synthrepo.generate(tmp_path / "x", files=10, profile="huge")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_declone_finds_the_monorepos_families_and_its_largest(tmp_path: Path) -> None:
+    repo = scan.prepare_synthetic_repo(200, seed=3, work_dir=tmp_path, profile="monorepo")
+    assert repo.root.name == f"monorepo-v{synthrepo.MONOREPO_VERSION}-files200-seed3"
+    run, stdout = scan.measure_process(
+        [sys.executable, "-m", "declone", "scan", str(repo.root), "--json", "--no-cache"], "cold"
+    )
+    assert run.ok, run.stderr_tail
+    document = json.loads(stdout)
+    assert document["summary"]["families"] == repo.families
+    assert document["summary"]["backup_copies"] > 0
+    assert document["summary"]["commented_copies"] == repo.commented_copies
+    duplicates = [f for f in document["families"] if f["kind"] == "duplicate"]
+    assert max(f["copies"] for f in duplicates) == repo.largest_family
+    assert run.peak_rss_mb > 0
+    assert run.tree_peak_rss_mb is None or run.tree_peak_rss_mb >= run.peak_rss_mb / 2
+
+
+def test_the_memory_table_shows_each_size() -> None:
+    floor = scan.Floor(1, 1, 1, 0, 10.0)
+    run = scan.DecloneRun("declone cold", (), 0, 5.0, 120.0, 250.0, {}, "")
+    warm = scan.DecloneRun("declone warm", (), 0, 0.4, 40.0, 45.0, {}, "")
+    figures = scan.ScanFigures(floor, run, warm)
+    assert figures.peak_rss_mb == 120.0
+    assert figures.tree_peak_rss_mb == 250.0
+    assert figures.verdicts() == {"cold_ratio": True, "warm_ratio": True, "peak_rss_mb": True}
+    repo = synthrepo.GeneratedRepo(Path("r"), 0, 5000, 500_000, 1, 1, 1, (), 1, 1, "monorepo")
+    table = scan.memory_table([(repo, figures)])
+    assert "  5,000    500,000   0.500   0.040    120 MB    250 MB" in table.splitlines()

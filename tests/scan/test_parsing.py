@@ -548,7 +548,7 @@ def test_indentation_does_not_change_a_fingerprint() -> None:
 
 
 def test_the_memo_stays_bounded() -> None:
-    memo = classes.Memo(limit=3)
+    memo = classes.Memo(limit=3, budget=10**6)
     for number in range(10):
         record = classes.ClassCollector(
             "t.py", [f"class C{number}: pass\n"], DEFAULT, None, False, 0, memo=memo
@@ -556,6 +556,31 @@ def test_the_memo_stays_bounded() -> None:
         assert record[0].name == f"C{number}"
         assert len(memo.classes) <= 3
         assert len(memo.headers) <= 3
+
+
+def _collect(memo: classes.Memo, text: str) -> list[ClassRecord]:
+    lines = text.splitlines(keepends=True)
+    collector = classes.ClassCollector("t.py", lines, DEFAULT, None, False, 0, memo=memo)
+    return collector.collect(ast.parse(text).body)
+
+
+def test_the_memo_keeps_no_more_text_than_its_budget() -> None:
+    """Large classes are forgotten, oldest first, once their text passes the budget: the
+    budget is the characters of the keys and what is kept under them."""
+    body = "".join(f"    def method_{n}(self):\n        return {n}\n" for n in range(20))
+    texts = [f"class Big{number}:\n{body}" for number in range(6)]
+    memo = classes.Memo(limit=1000, budget=2 * len(texts[0]) + 200)
+    for number, text in enumerate(texts):
+        assert _collect(memo, text)[0].name == f"Big{number}"
+        # A class's entry is its text and its statements' hashes: two pass the budget.
+        assert list(memo.classes) == [text]
+        assert (
+            sum(map(len, memo.methods))
+            + sum(len(t) for facts in memo.methods.values() for t in facts.texts)
+            <= memo.budget
+        )
+    # What the memo forgot is computed again, the same.
+    assert _collect(memo, texts[0]) == _collect(classes.Memo(limit=1000, budget=10**6), texts[0])
 
 
 def _reference_dump(node: object) -> str:

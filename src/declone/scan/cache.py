@@ -17,6 +17,10 @@ A third blob per row, the file's ``FileOutline``, holds what an index lists besi
 that ``declone scan`` loads full records only for the classes it shows in detail. Finally the
 last overview is kept whole, under a key made of the options and every listed file's digest:
 an unchanged repository is answered from one row.
+
+A scan without its cache (``--no-cache``, or a cache folder that cannot be written) still
+keeps its rows on disk while it runs, in a scratch database of its own that ``close``
+removes: the main process then holds each file's compact summary, never every record.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ import hashlib
 import os
 import pickle
 import queue
+import shutil
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,7 +46,7 @@ from declone.scan.families import SimilarPairs, Summary, summaries_of
 
 __all__ = ["CachedStat", "FileBlobs", "ScanCache", "default_cache_dir", "encode_file"]
 
-_FORMAT = 13
+_FORMAT = 14
 _RACY_NS = 2_000_000_000
 _BATCH = 500
 
@@ -133,11 +139,32 @@ class ScanCache:
         self._removed: set[str] = set()
         self._pairs: tuple[str, SimilarPairs] | None = None
         self._overview: dict[str, tuple[str, bytes]] = {}
+        #: The folder of a scratch database, removed by ``close``.
+        self._scratch: Path | None = None
 
     @classmethod
     def disabled(cls, problem: str | None = None) -> ScanCache:
-        """No cache: ``--no-cache``, or (with ``problem`` saying why) one that cannot be had."""
+        """No cache at all; ``problem`` says why, when one was asked for."""
         return cls(None, None, problem)
+
+    @classmethod
+    def scratch(cls, problem: str | None = None) -> ScanCache:
+        """A cache for this scan alone, empty, in a temporary folder that ``close`` removes:
+        for ``--no-cache``, or (with ``problem`` saying why) when the cache cannot be had.
+        It keeps the scan's rows out of memory and nothing else (no overview, no pairs).
+        A disabled cache when no temporary folder can be had."""
+        try:
+            folder = Path(tempfile.mkdtemp(prefix="declone-scan-"))
+        except OSError:
+            return cls.disabled(problem)
+        database = folder / "scan.sqlite"
+        try:
+            cache = cls(_create(database), database, problem)
+        except (OSError, sqlite3.Error):
+            shutil.rmtree(folder, ignore_errors=True)
+            return cls.disabled(problem)
+        cache._scratch = folder
+        return cache
 
     @classmethod
     def open(
@@ -165,16 +192,16 @@ class ScanCache:
             cache_dir.mkdir(parents=True, exist_ok=True)
             return cls(_create(database), database)
         except OSError as exc:
-            return cls.disabled(f"cannot make {cache_dir}: {exc.strerror or exc}")
+            return cls.scratch(f"cannot make {cache_dir}: {exc.strerror or exc}")
         except sqlite3.Error as exc:
             if exc.sqlite_errorcode not in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-                return cls.disabled(f"cannot open {database}: {exc}")
+                return cls.scratch(f"cannot open {database}: {exc}")
         try:
             for suffix in ("", "-wal", "-shm"):
                 database.with_name(database.name + suffix).unlink(missing_ok=True)
             return cls(_create(database), database)
         except (OSError, sqlite3.Error) as exc:
-            return cls.disabled(f"cannot replace the damaged {database}: {exc}")
+            return cls.scratch(f"cannot replace the damaged {database}: {exc}")
 
     @property
     def enabled(self) -> bool:
@@ -224,21 +251,34 @@ class ScanCache:
         """Cached outlines of ``paths`` (those it has)."""
         return {path: pickle.loads(blob) for path, blob in self._column("outline", paths)}
 
-    def _column(self, column: str, paths: Collection[str]) -> list[tuple[Any, ...]]:
+    def _column(self, column: str, paths: Collection[str]) -> Iterator[tuple[Any, ...]]:
         """``(path, column)`` rows of ``paths``: the whole table when that is most of it
-        (one scan), else by path (a scan that parsed most files reads back none of them)."""
+        (one scan), else by path (a scan that parsed most files reads back none of them).
+        Rows come one by one: the blobs of a whole table are not all held at once."""
         if not paths:
-            return []
+            return
         if len(paths) * 2 > len(self.stats()):
             wanted = set(paths)
-            rows = self._query(f"SELECT path, {column} FROM files")
-            return [row for row in rows if row[0] in wanted]
-        found: list[tuple[Any, ...]] = []
+            rows = self._rows(f"SELECT path, {column} FROM files")
+            yield from (row for row in rows if row[0] in wanted)
+            return
         for chunk in _chunks(sorted(paths)):
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT path, {column} FROM files WHERE path IN ({marks})"
-            found.extend(self._query(sql, chunk))
-        return found
+            yield from self._rows(
+                f"SELECT path, {column} FROM files WHERE path IN ({marks})", chunk
+            )
+
+    def _rows(self, sql: str, parameters: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """``_query``'s rows one by one, once every row saved so far is written; a read that
+        fails part way ends early (the caller parses again what is missing)."""
+        if self._connection is None:
+            return
+        if self._writer is not None:
+            self._writer.wait()
+        try:
+            yield from self._connection.execute(sql, tuple(parameters))
+        except sqlite3.Error:
+            return
 
     def store(self, path: str, size: int, mtime_ns: int, blobs: FileBlobs) -> None:
         self._pending[path] = (size, mtime_ns, blobs)
@@ -293,6 +333,9 @@ class ScanCache:
 
     def save(self, now_ns: int) -> None:
         """Hand what was stored since the last save to the writer, and go on."""
+        if self._scratch is not None:  # a scratch database outlives no scan
+            self._pairs = None
+            self._overview.clear()
         if self._database is None or not (
             self._pending or self._restat or self._removed or self._pairs or self._overview
         ):
@@ -348,6 +391,9 @@ class ScanCache:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+            if self._scratch is not None:
+                shutil.rmtree(self._scratch, ignore_errors=True)
+                self._scratch = None
 
 
 def _connect(database: Path) -> sqlite3.Connection:

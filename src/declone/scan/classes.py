@@ -8,7 +8,7 @@ scan finds.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple, TypeVar
 
 from declone.config import PytestConfig
@@ -91,9 +91,9 @@ class _MethodFacts(NamedTuple):
     texts: tuple[str, ...]
     #: The short hash of each text.
     hashes: tuple[str, ...]
-    #: The texts joined with newlines: the method's part of the class's normalised text.
-    joined: str
-    #: The short hash of ``joined``: the method's part of the class's fingerprint.
+    #: The short hash of the texts joined with newlines (the method's part of the class's
+    #: normalised text): the method's part of the class's fingerprint. The joined text itself
+    #: is not kept: it would double what the memo holds of a method.
     body_hash: str
     statement_count: int
     #: ``self.<name>`` targets, computed for ``__init__`` only.
@@ -139,31 +139,68 @@ class Memo:
     dedenting also rewrites whitespace inside multi-line strings). For a statement on one line,
     its own text; for a longer one, its lines and its first and last column (statements may
     share a line). For a function header, its text from ``def`` on when it is one line, else
-    its lines up to where the body starts. A full table forgets its oldest entry, which keeps
-    memory flat on any repo size.
+    its lines up to where the body starts.
+
+    A table holds at most ``limit`` entries and ``budget`` characters of text (keys and
+    values); a full one forgets its oldest entries. Counting characters, not only entries,
+    keeps a worker's memory flat whatever the size of the classes: 32,768 of a real code
+    base's classes and methods are several times the text of as many test helpers.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, budget: int) -> None:
         self.limit = limit
+        self.budget = budget
         self.classes: dict[str, ClassFacts] = {}
         self.methods: dict[str, _MethodFacts] = {}
         self.headers: dict[str, _Header] = {}
         self.statements: dict[str | tuple[str, int, int], _Normalised] = {}
+        #: Characters each table holds, by the table's ``id``.
+        self._held: dict[int, int] = {}
 
-    def remember(self, table: dict[_Key, _Value], key: _Key, value: _Value) -> _Value:
-        if len(table) >= self.limit:
-            del table[next(iter(table))]  # the oldest entry: dictionaries keep insertion order
+    def remember(
+        self,
+        table: dict[_Key, _Value],
+        key: _Key,
+        value: _Value,
+        size: Callable[[_Key, _Value], int],
+    ) -> _Value:
+        """Keep ``value`` under ``key``; ``size`` tells the characters of an entry."""
+        held = self._held.get(id(table), 0) + size(key, value)
+        while table and (len(table) >= self.limit or held > self.budget):
+            oldest = next(iter(table))  # dictionaries keep insertion order
+            held -= size(oldest, table.pop(oldest))
         table[key] = value
+        self._held[id(table)] = held
         return value
 
     def clear(self) -> None:
         for table in (self.classes, self.methods, self.headers, self.statements):
             table.clear()
+        self._held.clear()
 
 
-# Enough for the classes, methods and statements of some thousand files, in a few tens of MB:
-# copies of one class are often that far apart, and a smaller memo misses a third more.
-MEMO = Memo(limit=32_768)
+def _class_size(written: str, facts: ClassFacts) -> int:
+    # ``source`` is ``written`` itself unless dedenting changed it.
+    source = 0 if facts.source is written else len(facts.source)
+    return len(written) + source + len(facts.statements)
+
+
+def _method_size(written: str, facts: _MethodFacts) -> int:
+    return len(written) + sum(map(len, facts.texts))
+
+
+def _header_size(written: str, header: _Header) -> int:
+    return len(written) + len(header[0])
+
+
+def _statement_size(key: str | tuple[str, int, int], normalised: _Normalised) -> int:
+    return len(key if isinstance(key, str) else key[0]) + len(normalised[0])
+
+
+# Copies of one class are often some thousand files apart, and a smaller memo misses a third
+# more of them; 12M characters per table (some 60 MB in all, with the objects around them)
+# hold the classes, methods and statements of several thousand files of a real code base.
+MEMO = Memo(limit=32_768, budget=12_000_000)
 
 
 class ClassCollector:
@@ -317,7 +354,7 @@ class ClassCollector:
         facts = self.memo.classes.get(written)
         if facts is None:
             facts = self.memo.remember(
-                self.memo.classes, written, self._new_class_facts(node, first, written)
+                self.memo.classes, written, self._new_class_facts(node, first, written), _class_size
             )
         return facts
 
@@ -341,7 +378,9 @@ class ClassCollector:
                 functions.append((statement, function))
                 statement_count += function.statement_count
                 texts, hashes = function.texts, function.hashes
-                part, part_hash = function.joined, function.body_hash
+                part, part_hash = "", function.body_hash
+                if any(quoted in text for text in texts):
+                    part = "\n".join(texts)  # only to name the class in it (below)
                 owner = statement.name
             else:
                 part, part_hash, size = self._normalised_statement(statement)
@@ -421,7 +460,9 @@ class ClassCollector:
         written = self._text(first_line(node), node.end_lineno or node.lineno)
         facts = self.memo.methods.get(written)
         if facts is None:
-            facts = self.memo.remember(self.memo.methods, written, self._new_method_facts(node))
+            facts = self.memo.remember(
+                self.memo.methods, written, self._new_method_facts(node), _method_size
+            )
         return facts
 
     def _new_method_facts(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> _MethodFacts:
@@ -434,15 +475,13 @@ class ClassCollector:
             texts.append(text)
             hashes.append(text_hash)
             statement_count += size
-        joined = "\n".join(texts)
         return _MethodFacts(
             is_async=is_async,
             params=params,
             decorators=decorators,
             texts=tuple(texts),
             hashes=tuple(hashes),
-            joined=joined,
-            body_hash=short_hash(joined),
+            body_hash=short_hash("\n".join(texts)),
             statement_count=statement_count,
             init_attributes=init_attributes(node) if node.name == "__init__" else (),
         )
@@ -453,7 +492,9 @@ class ClassCollector:
         written = self._header_text(node)
         header = self.memo.headers.get(written)
         if header is None:
-            header = self.memo.remember(self.memo.headers, written, _normalise_header(node))
+            header = self.memo.remember(
+                self.memo.headers, written, _normalise_header(node), _header_size
+            )
         return header
 
     def _header_text(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
@@ -483,7 +524,7 @@ class ClassCollector:
             key = (self._text(node.lineno, end), node.col_offset, node.end_col_offset or 0)
         known = self.memo.statements.get(key)
         if known is None:
-            known = self.memo.remember(self.memo.statements, key, _normalise(node))
+            known = self.memo.remember(self.memo.statements, key, _normalise(node), _statement_size)
         return known
 
     def _classify(

@@ -34,13 +34,14 @@ from __future__ import annotations
 import difflib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import itemgetter
 from typing import NamedTuple, Protocol
 
 from declone.model import (
+    STATEMENT_HASH_WIDTH,
     ClassKind,
     ClassRecord,
     ClassRef,
@@ -140,11 +141,41 @@ class SimilarPairs:
     """Near-clone pairs of shapes, and the shapes they were computed over.
 
     Similarity is a pure function of two shapes, so pairs stay true while both shapes exist;
-    a later scan only compares shapes that are not in ``shapes``.
+    a later scan only compares shapes that are not in ``shapes``. The pairs are kept as each
+    shape's near-clones, sorted (``neighbours``): a few hundred templated classes make tens of
+    thousands of pairs, and a tuple per pair would cost several times the memory.
     """
 
     shapes: frozenset[str]
-    pairs: frozenset[tuple[str, str]]
+    #: Each shape that has near-clones, with them, sorted; both ways round.
+    neighbours: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, shapes: frozenset[str], pairs: Iterable[tuple[str, str]]) -> SimilarPairs:
+        """The near-clones of ``pairs`` (each pair once, in either order, or twice)."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for first, second in pairs:
+            found[first].add(second)
+            found[second].add(first)
+        return cls(shapes, {shape: tuple(sorted(found[shape])) for shape in sorted(found)})
+
+    @property
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        """Every pair, the lesser shape first (made anew at each call)."""
+        return frozenset(
+            (shape, other)
+            for shape, others in self.neighbours.items()
+            for other in others
+            if shape < other
+        )
+
+    def restricted(self, present: frozenset[str]) -> Iterator[tuple[str, str]]:
+        """The pairs of two shapes of ``present``, each once."""
+        for shape, others in self.neighbours.items():
+            if shape in present:
+                yield from (
+                    (shape, other) for other in others if shape < other and other in present
+                )
 
 
 def is_live_helper(record: ClassRecord) -> bool:
@@ -267,9 +298,10 @@ def link_classes(
             nodes[(item.shape, item.name)].append(index)
     similar = _similar_shapes(items, by_shape, options.similarity, known)
     neighbours: dict[str, list[str]] = defaultdict(list)
-    for first, second in similar.pairs:
-        neighbours[first].append(second)
-        neighbours[second].append(first)
+    # ``similar`` may know shapes not linked here (nested classes): their pairs are skipped.
+    for first, others in similar.neighbours.items():
+        if first in by_shape:
+            neighbours[first].extend(other for other in others if other in by_shape)
     shapes_by_name: dict[str, set[str]] = defaultdict(set)
     for shape, members in by_shape.items():
         for index in members:
@@ -531,9 +563,10 @@ def _similar_shapes(
     ``NearCloneJoin`` with every shape ranked together. Pairs from ``known`` are kept while
     both shapes exist; only pairs with a shape new since then are compared."""
     present = frozenset(by_shape)
-    if known is not None and present <= known.shapes:  # nothing new: nothing to compare
-        pairs = {p for p in known.pairs if p[0] in present and p[1] in present}
-        return SimilarPairs(present, frozenset(pairs))
+    if known is not None and present <= known.shapes:
+        # Nothing new: nothing to compare. ``known`` may hold shapes that are not linked here
+        # (nested classes), with their pairs: still true, kept, and skipped by the linking.
+        return known
     join = NearCloneJoin(threshold, min_lines=0, known=known, sample=len(present))
     join.add(items[by_shape[shape][0]] for shape in sorted(by_shape))
     return join.result()
@@ -555,12 +588,16 @@ class NearCloneJoin:
 
     Any order finds every pair, as long as a set's order never changes once it is indexed;
     rarest-first only keeps posting lists short. So the first ``sample`` shapes are held
-    back, ranked by their frequencies and joined; from then on a token first seen later
-    ranks rarer than every token before it (new tokens are rare: the common ones come up
-    early), and each shape is joined as it arrives.
+    back, ranked by their frequencies and joined; from then on a token they did not have
+    ranks rarer than all of theirs (new tokens are rare: the common ones come up early),
+    among the others by its own value, and each shape is joined as it arrives. Only the
+    sample's tokens are kept in the ranking, whatever the size of the repository.
 
     With ``known``, the pairs of an earlier join, a shape it was computed over is compared
     with new shapes only, and pairs of two such shapes are taken from it.
+
+    A token is a number (``_tokens``), and each shape's tokens a tuple: a set of strings per
+    shape would be the largest thing a large scan holds.
     """
 
     def __init__(
@@ -574,13 +611,17 @@ class NearCloneJoin:
         self.threshold = threshold
         self.min_lines = min_lines
         self.sample = sample
-        self._known = known or SimilarPairs(frozenset(), frozenset())
-        self._held: dict[str, frozenset[str]] | None = {}
-        self._tokens: dict[str, frozenset[str]] = {}
-        self._rank: dict[str, int] = {}
-        self._postings: dict[str, list[str]] = defaultdict(list)
-        self._new_postings: dict[str, list[str]] = defaultdict(list)  # new shapes only
-        self._pairs: set[tuple[str, str]] = set()
+        self._known = known or SimilarPairs(frozenset(), {})
+        self._held: dict[str, tuple[int, ...]] | None = {}
+        self._tokens: dict[str, tuple[int, ...]] = {}
+        self._rank: dict[int, int] = {}
+        self._postings: dict[int, list[str]] = defaultdict(list)
+        # New shapes only, which the known ones are probed against; without known shapes
+        # every shape is new, and these would be the postings again.
+        self._new_postings: dict[int, list[str]] = defaultdict(list)
+        #: The pairs found, as each shape's near-clones (one way round: ``result`` adds the
+        #: other), in lists rather than a set of tuples (see ``SimilarPairs``).
+        self._found: dict[str, list[str]] = defaultdict(list)
 
     def add(self, items: Iterable[_Linkable]) -> None:
         """Join the shapes of ``items`` (one file's summaries) with every shape so far."""
@@ -597,10 +638,12 @@ class NearCloneJoin:
                     self._release()
 
     def result(self) -> SimilarPairs:
+        """The pairs found so far (joining more afterwards finds pairs anew)."""
         self._release()
         present = frozenset(self._tokens)
-        known = {p for p in self._known.pairs if p[0] in present and p[1] in present}
-        return SimilarPairs(present, frozenset(self._pairs | known))
+        found, self._found = self._found, defaultdict(list)
+        pairs = ((shape, other) for shape, others in found.items() for other in others)
+        return SimilarPairs.of(present, chain(pairs, self._known.restricted(present)))
 
     def _release(self) -> None:
         """Rank the held shapes' tokens by frequency and join the held shapes."""
@@ -609,19 +652,20 @@ class NearCloneJoin:
             return
         frequency = Counter(chain.from_iterable(held.values()))
         ranked = sorted(frequency.items(), key=_RARITY)
-        # Ranks from -1 (the commonest token) down, and tokens first seen later lower still:
-        # ``sorted`` by rank puts the rarest first.
+        # Ranks from -1 (the commonest token) down, and tokens the sample lacks lower still
+        # (``_order``): ``sorted`` by rank puts the rarest first.
         self._rank = {token: order - len(ranked) for order, (token, _) in enumerate(ranked)}
         for shape in sorted(held):
             self._join(shape, held[shape])
 
-    def _join(self, shape: str, own: frozenset[str]) -> None:
-        rank = self._rank
-        # ``difference`` with a dict looks each of ``own``'s tokens up in it, in C (whereas
-        # ``own - rank.keys()`` would make a set of every key of ``rank`` first).
-        for token in sorted(own.difference(rank)):
-            rank[token] = -len(rank) - 1
-        prefix = sorted(own, key=rank.__getitem__)[: _prefix_length(len(own), self.threshold)]
+    def _order(self, token: int) -> int:
+        """The token's place in the join's order: its rank, and below every rank for a token
+        the ranked sample lacks, by its value."""
+        return self._rank.get(token, token - _UNRANKED)
+
+    def _join(self, shape: str, tokens: tuple[int, ...]) -> None:
+        own = frozenset(tokens)
+        prefix = sorted(own, key=self._order)[: _prefix_length(len(own), self.threshold)]
         is_new = shape not in self._known.shapes
         candidates: set[str] = set()
         probed = self._postings if is_new else self._new_postings
@@ -629,33 +673,43 @@ class NearCloneJoin:
             candidates.update(probed.get(token, ()))  # in C: posting lists can be long
         # Tens of thousands of candidates: the checks are written out, not calls. Jaccard is
         # at most the smaller size over the larger, which rules a third of them out.
-        threshold, tokens, size = self.threshold, self._tokens, len(own)
+        threshold, by_shape, size = self.threshold, self._tokens, len(own)
         for other in candidates:
-            theirs = tokens[other]
+            theirs = by_shape[other]
             small, large = (size, len(theirs)) if size <= len(theirs) else (len(theirs), size)
             if large and small / large < threshold:
                 continue
-            shared = len(own & theirs)
+            shared = len(own.intersection(theirs))
             if shared / (size + len(theirs) - shared) >= threshold:
-                self._pairs.add((other, shape) if other < shape else (shape, other))
+                self._found[shape].append(other)
         for token in prefix:
             self._postings[token].append(shape)
-            if is_new:
+            if is_new and self._known.shapes:
                 self._new_postings[token].append(shape)
 
 
-def _tokens(hashes: Sequence[str]) -> frozenset[str]:
-    """The multiset ``hashes`` as a set: a statement's second copy is ``hash#1``, and so on."""
-    distinct = frozenset(hashes)
-    if len(distinct) == len(hashes):
-        return distinct  # most shapes repeat no statement
-    seen: dict[str, int] = {}
-    numbered: list[str] = []
-    for statement in hashes:
-        repeat = seen.get(statement, 0)
-        seen[statement] = repeat + 1
-        numbered.append(f"{statement}#{repeat}" if repeat else statement)
-    return frozenset(numbered)
+#: Added to a statement's number once per earlier copy of it in the same shape: the numbers
+#: of hashes (``STATEMENT_HASH_WIDTH`` hex digits) are all below it.
+_REPEAT = 1 << (4 * STATEMENT_HASH_WIDTH)
+#: Below every token (a statement repeated up to 2**40 times in one shape): tokens that the
+#: ranked sample lacks are ordered by ``token - _UNRANKED``, below every rank.
+_UNRANKED = _REPEAT << 48
+
+
+def _tokens(hashes: Sequence[str]) -> tuple[int, ...]:
+    """The multiset ``hashes`` as distinct numbers: each hash read as a number, and a
+    statement's second copy that number plus ``_REPEAT``, and so on (a number takes a third
+    of the memory of the hash's text, and no set is kept per shape)."""
+    numbers = [int(statement, 16) for statement in hashes]
+    if len(set(numbers)) == len(numbers):
+        return tuple(numbers)  # most shapes repeat no statement
+    seen: dict[int, int] = {}
+    numbered: list[int] = []
+    for number in numbers:
+        repeat = seen.get(number, 0)
+        seen[number] = repeat + 1
+        numbered.append(number + repeat * _REPEAT)
+    return tuple(numbered)
 
 
 def _prefix_length(size: int, threshold: float) -> int:

@@ -9,7 +9,9 @@ functions of ``extract`` and ``families``. Three views of a repository, from the
 - ``scan_focused``: only the families that touch a few files (``check`` in pre-commit).
 
 Workers serialise what the cache stores, so the main process never pickles a record and
-loads full records only where a view needs them.
+loads full records only where a view needs them. It does not hold them meanwhile either: each
+parsed file's row goes to the cache (a scratch one with ``--no-cache``, see ``cache``) as it
+comes in, and the records a view needs are read back from there.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import contextlib
 import gc
 import hashlib
 import os
+import pickle
 import time
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -70,6 +74,8 @@ __all__ = [
 #: Below this many files to parse, a process pool costs more than it saves.
 _POOL_THRESHOLD = 48
 _CHUNK = 32
+#: Chunks per worker given out ahead of the caller (see ``_extract_all``).
+_AHEAD = 3
 #: Parsed files whose cache rows are written together, during the parse. The last batch is
 #: written after the last file and the answer waits for it: a small one keeps that short.
 _SAVE_EVERY = 250
@@ -113,6 +119,22 @@ def outline_of(record: FileRecord) -> FileOutline:
     )
 
 
+#: One outline per class count and backup flag, for every file whose outline lists nothing.
+_PLAIN_OUTLINES: dict[tuple[int, bool], FileOutline] = {}
+
+
+def _shared_if_plain(outline: FileOutline) -> FileOutline:
+    """``outline``, or a shared equivalent when it lists nothing (most files): an index reads
+    no outline's path or digest, and a view holds every listed file's outline at once."""
+    if outline.listed or outline.commented or outline.problem is not None:
+        return outline
+    key = (outline.class_count, outline.is_backup)
+    shared = _PLAIN_OUTLINES.get(key)
+    if shared is None:
+        shared = _PLAIN_OUTLINES[key] = FileOutline("", "", outline.is_backup, outline.class_count)
+    return shared
+
+
 def _encode(record: FileRecord) -> FileBlobs:
     return encode_file(record, outline_of(record))
 
@@ -139,14 +161,30 @@ def _read_and_extract(job: _Job) -> FileBlobs:
 
 
 def _extract_all(jobs: Sequence[_Job], workers: int) -> Iterator[FileBlobs]:
-    """Each job's blobs, in order, as they are ready."""
+    """Each job's blobs, in order, as they are ready.
+
+    At most ``_AHEAD`` chunks per worker are given out ahead of the one the caller waits
+    for (``Executor.map`` would give out all of them at once): when the caller falls behind,
+    the workers wait, rather than their blobs piling up in its memory.
+    """
     if workers <= 1 or len(jobs) < _POOL_THRESHOLD:
         yield from map(_read_and_extract, jobs)
         return
-    from concurrent.futures import ProcessPoolExecutor  # not on the pre-commit path
+    from concurrent.futures import Future, ProcessPoolExecutor  # not on the pre-commit path
 
+    chunks = (jobs[start : start + _CHUNK] for start in range(0, len(jobs), _CHUNK))
     with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
-        yield from pool.map(_read_and_extract, jobs, chunksize=_CHUNK)
+        pending: deque[Future[list[FileBlobs]]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_extract_chunk, chunk))
+            if len(pending) > workers * _AHEAD:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _extract_chunk(jobs: Sequence[_Job]) -> list[FileBlobs]:
+    return [_read_and_extract(job) for job in jobs]
 
 
 def _start_worker() -> None:
@@ -178,7 +216,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _open_cache(settings: Settings) -> ScanCache:
     if not settings.use_cache:
-        return ScanCache.disabled()
+        return ScanCache.scratch()
     return ScanCache.open(
         settings.cache_dir or default_cache_dir(),
         settings.root,
@@ -204,12 +242,17 @@ def _too_big(settings: Settings, source: SourceFile) -> FileRecord:
 
 @dataclass
 class _Refresh:
-    """The listed files split into rows the cache holds and blobs made in this scan, with the
-    made files' summaries and outlines when the view links from those (``summarise``)."""
+    """The listed files split into rows the cache holds and files made (read and parsed) in
+    this scan, with the made files' summaries and outlines when the view links from those
+    (``summarise``)."""
 
     summarise: bool
     cached: list[str] = field(default_factory=list)
-    made: dict[str, FileBlobs] = field(default_factory=dict)
+    #: Each made file's digest; its record is in the cache, or else in ``kept``.
+    made: dict[str, str] = field(default_factory=dict)
+    #: The pickled records of made files that the cache does not hold: there is no cache
+    #: at all, or the file has no digest (it could not be read, or is too big).
+    kept: dict[str, bytes] = field(default_factory=dict)
     parsed: int = 0
     summaries: dict[str, tuple[Summary, ...]] = field(default_factory=dict)
     outlines: dict[str, FileOutline] = field(default_factory=dict)
@@ -217,15 +260,18 @@ class _Refresh:
     #: listed file was made (nothing to join them with in the cache).
     similar: SimilarPairs | None = None
 
-    def add(self, path: str, blobs: FileBlobs) -> None:
-        self.made[path] = blobs
+    def add(self, path: str, blobs: FileBlobs, *, stored: bool = False) -> None:
+        """A made file's blobs; ``stored`` when the cache has its row."""
+        self.made[path] = blobs.digest
+        if not stored:
+            self.kept[path] = blobs.record
         if self.summarise:
             self.summaries[path] = blobs.load_summaries()
-            self.outlines[path] = blobs.load_outline()
+            self.outlines[path] = _shared_if_plain(blobs.load_outline())
 
     def digest(self, cache: ScanCache, path: str) -> str:
         made = self.made.get(path)
-        return made.digest if made is not None else cache.digest(path) or ""
+        return made if made is not None else cache.digest(path) or ""
 
 
 def _refresh(
@@ -272,15 +318,20 @@ def _refresh(
     )
     blobs_in_order = _extract_all(_jobs(settings, to_parse), workers)
     for done, (source, blobs) in enumerate(zip(to_parse, blobs_in_order, strict=True), 1):
-        refresh.add(source.path, blobs)
+        # A file that could not be read has no digest: it is read again next time.
+        stored = cache.enabled and bool(blobs.digest)
+        if stored:
+            cache.store(source.path, source.size, source.mtime_ns, blobs)
+        refresh.add(source.path, blobs, stored=stored)
         if join is not None:
             join.add(refresh.summaries[source.path])
-        if blobs.digest:  # a file that could not be read has none: try it again next time
-            cache.store(source.path, source.size, source.mtime_ns, blobs)
         if done % _SAVE_EVERY == 0:
             cache.save(time.time_ns())  # while the workers parse on, not all at the end
         if on_progress is not None:
             on_progress(1)
+    # The last rows too, for the writer to write while the view links: the records it loads
+    # are read back from the cache.
+    cache.save(time.time_ns())
     if on_progress is not None and cached:
         on_progress(len(cached))
     refresh.parsed = len(to_parse)
@@ -306,11 +357,11 @@ def _recover(
 def _records(
     settings: Settings, cache: ScanCache, listing: FileListing, refresh: _Refresh, paths: set[str]
 ) -> dict[str, FileRecord]:
-    """Full records of ``paths``: made in this scan, else from the cache."""
-    from_cache = paths - refresh.made.keys()
+    """Full records of ``paths``: from the cache, else kept in memory by this scan."""
+    from_cache = paths - refresh.kept.keys()
     records = cache.records(from_cache)
     _recover(settings, listing, refresh, from_cache - records.keys())
-    records.update({p: refresh.made[p].load_record() for p in paths if p in refresh.made})
+    records.update({p: _load_record(refresh.kept[p]) for p in paths if p in refresh.kept})
     return records
 
 
@@ -349,6 +400,11 @@ def scan_repository(
         cache.close()
     index = _index(settings, ordered, listing.problems, families, name_groups)
     return index, _stats(listing, refresh, started, cache)
+
+
+def _load_record(blob: bytes) -> FileRecord:
+    record: FileRecord = pickle.loads(blob)
+    return record
 
 
 def _stats(listing: FileListing, refresh: _Refresh, started: float, cache: ScanCache) -> ScanStats:
@@ -492,7 +548,11 @@ def _listed(
     """Every listed file's summaries, sorted for linking, and (``with_outlines``) its outline,
     in listing order: made in this scan, else from the cache."""
     cached_summaries = cache.summaries(refresh.cached)
-    cached_outlines = cache.outlines(refresh.cached) if with_outlines else {}
+    cached_outlines = (
+        {path: _shared_if_plain(o) for path, o in cache.outlines(refresh.cached).items()}
+        if with_outlines
+        else {}
+    )
     loaded = cached_summaries.keys() & cached_outlines.keys() if with_outlines else cached_summaries
     _recover(settings, listing, refresh, set(refresh.cached) - set(loaded))
     items: list[Summary] = []
@@ -644,7 +704,7 @@ def _index(
     families: tuple[Family, ...],
     name_groups: tuple[NameGroup, ...] = (),
 ) -> ScanIndex:
-    outlines = [outline_of(record) for record in records]
+    outlines = [_shared_if_plain(outline_of(record)) for record in records]
     index = _outline_index(settings, outlines, listing_problems, families, name_groups)
     return replace(index, files=tuple(records))
 
