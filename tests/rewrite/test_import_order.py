@@ -720,3 +720,87 @@ def test_flake8_import_order_puts_the_nearest_relative_import_first(settings_rep
     )
     assert isinstance(placed, NewImport)
     assert (placed.text, placed.position) == ("from ..mysql.json import _FormatTypeMixin", 0)
+
+
+NESTED_SETTINGS = {
+    "pyproject.toml": "[tool.ruff]\nline-length = 79\n",
+    "collections/a/.isort.cfg": "[settings]\nprofile = black\nline_length = 100\n",
+    "collections/b/setup.cfg": "[flake8]\nimport-order-style = google\n",
+    "collections/c/ruff.toml": "[lint.isort]\ncombine-as-imports = true\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("folder", "source", "expected"),
+    [
+        ("tests", "isort's defaults", {}),
+        (
+            "collections/a/tests/unit",
+            ".isort.cfg (isort)",
+            {"profile": "black", "line_length": 100},
+        ),
+        (
+            "collections/b/tests",
+            "flake8-import-order",
+            {"force_sort_within_sections": True, "reverse_relative": True},
+        ),
+        (
+            "collections/c",
+            "ruff.toml [lint.isort]",
+            {"profile": "black", "line_length": 88, "combine_as_imports": True},
+        ),
+    ],
+    ids=["root", "isort-of-a-collection", "flake8-of-a-collection", "ruff-of-a-collection"],
+)
+def test_each_folder_sorts_by_the_settings_nearest_to_it(
+    settings_repo: Any, folder: str, source: str, expected: dict[str, object]
+) -> None:
+    root = settings_repo(NESTED_SETTINGS)
+    order = read_import_order(root, root / folder)
+    assert (order.source, dict(order.settings)) == (source, expected)
+
+
+LONG_MODULE = "ansible_collections.splunk.es.tests.unit.plugins.modules.support"
+
+
+def test_a_long_import_is_wrapped_as_the_nearest_settings_say(settings_repo: Any) -> None:
+    root = settings_repo(NESTED_SETTINGS)
+    source = src(
+        """\
+        import os
+
+
+        class FakeGateway:
+            pass
+
+
+        def test():
+            return FakeGateway, os
+        """
+    )
+    one_line = f"from {LONG_MODULE} import FakeGateway\n"
+    assert 79 < len(one_line) < 100
+    collection = replace(source, LONG_MODULE, read_import_order(root, root / "collections/a"))
+    assert collection.decode() == "import os\n\n" + one_line + "\n\n" + (
+        "def test():\n    return FakeGateway, os\n"
+    )
+    # isort's defaults elsewhere: 79 columns, a backslash (isort's own wrap without profile).
+    wrapped = replace(source, LONG_MODULE, read_import_order(root, root / "tests")).decode()
+    assert f"from {LONG_MODULE} import \\\n    FakeGateway\n" in wrapped
+
+
+def test_flake8_import_order_takes_only_the_listed_names_for_first_party(
+    settings_repo: Any,
+) -> None:
+    root = settings_repo(
+        {
+            "setup.cfg": "[flake8]\nimport-order-style = google\n"
+            "application-import-names = sqlalchemy,test\n",
+            "declone_support.py": "",
+            "lib/sqlalchemy/__init__.py": "",
+        }
+    )
+    settings = dict(read_import_order(root).settings)
+    assert settings["known_first_party"] == ("sqlalchemy", "test")
+    config = isort_config(read_import_order(root).settings)
+    assert isort.place_module("declone_support", config=config) == "THIRDPARTY"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from declone.model import FileProblem
@@ -65,6 +65,7 @@ def edits_by_file(
                 module=(spellings or {}).get(entry.path, plan.canonical.module),
                 name=plan.canonical.name,
                 keep_members=entry.keep_members,
+                add_import=entry.adds_import,
             )
         )
     return {path: tuple(found) for path, found in sorted(edits.items())}
@@ -79,12 +80,12 @@ def _describe(edit: ClassEdit) -> str:
 def preview(
     plan: Plan,
     sources: Mapping[str, bytes],
-    import_order: ImportOrder | None = None,
+    import_order: ImportOrder | Callable[[str], ImportOrder] | None = None,
     spellings: Mapping[str, str] | None = None,
 ) -> tuple[FileChange, ...]:
     """Every planned file rewritten in memory; ``import_order`` places the new imports as
-    the repository sorts them (None: after the top import block); ``spellings`` as for
-    :func:`edits_by_file`."""
+    the repository sorts them (one for every file, or each file's by its path; None: after
+    the top import block); ``spellings`` as for :func:`edits_by_file`."""
     changes = []
     for path, edits in edits_by_file(plan, spellings).items():
         before = sources.get(path)
@@ -94,7 +95,8 @@ def preview(
                 FileChange(path, RewriteStatus.SKIPPED, b"", b"", actions, "cannot read the file")
             )
             continue
-        result = rewrite_source(before, edits, import_order)
+        order = import_order(path) if callable(import_order) else import_order
+        result = rewrite_source(before, edits, order)
         changes.append(
             FileChange(path, result.status, before, result.source, actions, result.reason)
         )

@@ -50,6 +50,7 @@ def plan_document(prepared: PreparedPlan) -> dict[str, Any]:
                 "cause": entry.cause or None,
                 "keep_members": list(entry.keep_members),
                 "canonical_diff": entry.canonical_diff or None,
+                "adds_import": entry.adds_import if entry.changes_file else None,
                 "import": (
                     {
                         "importable": entry.import_check.importable,

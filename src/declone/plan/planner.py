@@ -53,6 +53,7 @@ from declone.plan.classapi import (
     incompatibility,
 )
 from declone.plan.importability import ImportCheck, ImportContext, check_import
+from declone.plan.ownstate import own_state
 from declone.plan.staying import (
     BaseReader,
     Stay,
@@ -179,6 +180,9 @@ class CopyPlan:
     tier: Tier = Tier.SAFE
     #: A diverged copy's unified diff against the canonical's source.
     canonical_diff: str = field(default="", repr=False)
+    #: False for a copy that nothing uses in its file nor imports from it: it goes and no
+    #: import takes its place (see ``plan.unusedcopies``).
+    adds_import: bool = True
 
     @property
     def location(self) -> str:
@@ -489,6 +493,7 @@ def _tiered(
             risks.append(Stay(residual.describe(canonical.name), "diverged: kept"))
             diff = _canonical_diff(copy, node, canonical)
     risks.extend(staying_reasons(node, tree, copy.path, planning.reader))
+    risks.extend(own_state(node, kept if entry.action is Action.RESIDUAL else ()))
     if not risks:
         return entry
     why = "; ".join(risk.reason for risk in risks)

@@ -7,10 +7,11 @@ planned files in memory, which is what ``migrate`` writes and ``plan --diff`` sh
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import functools
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,8 @@ from declone.plan.importability import (
 )
 from declone.plan.layout import declared_source_roots
 from declone.plan.planner import Plan, plan_migration
-from declone.rewrite import RewriteStatus, read_import_order
+from declone.plan.unusedcopies import without_unused_imports
+from declone.rewrite import ImportOrder, RewriteStatus, read_import_order
 from declone.scan import (
     ScanStats,
     decode_source,
@@ -51,6 +53,8 @@ from declone.scan import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from declone.config import Settings
     from declone.model import Family, ScanIndex
 
@@ -289,6 +293,7 @@ def _prepare_part(
     if family is None:
         return PreparedPlan(settings, index, stats, None, None, resolved, {})
     read_tree = _tree_reader(settings, index)
+    is_test_code = find_test_code(settings).is_test
     plan = plan_migration(
         index,
         family,
@@ -300,7 +305,7 @@ def _prepare_part(
         unsafe=request.unsafe,
         read_tree=read_tree,
         inert_bases=settings.inert_bases,
-        is_test_code=find_test_code(settings).is_test,
+        is_test_code=is_test_code,
     )
     if request.family in family.names:
         # The name the user gave wins over the scan's pick (the most common one).
@@ -312,6 +317,9 @@ def _prepare_part(
         texts,
         _canonical_class_text(resolved, canonical_text, texts),
         drop_comments=request.drop_comments,
+    )
+    plan = without_unused_imports(
+        plan, texts, functools.partial(_other_files, settings, index), is_test_code
     )
     sources = {path: raw[path] for path in family.files if path in raw}
     return PreparedPlan(settings, index, stats, family, plan, resolved, sources, context)
@@ -428,6 +436,36 @@ def _tree_reader(settings: Settings, index: ScanIndex) -> Callable[[str], ast.Mo
         return None if isinstance(decoded, FileProblem) else _parse(decoded[0])
 
     return read
+
+
+def _import_orders(root: Path) -> Callable[[str], ImportOrder]:
+    """Each file's import order, read once per folder (the sorters' settings nearest to it)."""
+
+    @functools.cache
+    def in_folder(folder: str) -> ImportOrder:
+        return read_import_order(root, root / folder)
+
+    return lambda path: in_folder(posixpath.dirname(path))
+
+
+#: Files that may name a class by its module (an entry point ``pkg.mod:Class``).
+_CONFIG_FILES = ("setup.cfg", "pyproject.toml", "tox.ini", "pytest.ini")
+
+
+def _other_files(settings: Settings, index: ScanIndex) -> Iterator[tuple[str, bytes]]:
+    """The bytes of every scanned file, and of the configuration files beside them."""
+    folders = {""}
+    for record in index.files:
+        if record.is_backup:
+            continue
+        folders.add(posixpath.dirname(record.path))
+        with contextlib.suppress(OSError):
+            yield record.path, (settings.root / record.path).read_bytes()
+    for folder in sorted(folders):
+        for name in _CONFIG_FILES:
+            path = posixpath.join(folder, name)
+            with contextlib.suppress(OSError):
+                yield path, (settings.root / path).read_bytes()
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -590,7 +628,7 @@ def plan_changes(prepared: PreparedPlan) -> tuple[FileChange, ...]:
         preview(
             prepared.plan,
             prepared.sources,
-            read_import_order(prepared.settings.root),
+            _import_orders(prepared.settings.root),
             import_spellings(prepared),
         )
     )

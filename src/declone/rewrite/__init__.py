@@ -19,6 +19,7 @@ from declone.rewrite.transform import (
     EditAction,
     RewriteResult,
     RewriteStatus,
+    class_used_elsewhere,
     rewrite_source,
 )
 
@@ -31,6 +32,7 @@ __all__ = [
     "RenameStatus",
     "RewriteResult",
     "RewriteStatus",
+    "class_used_elsewhere",
     "comments_only_in_copy",
     "read_import_order",
     "read_module_facts",

@@ -16,14 +16,17 @@
 ruff's options map to their isort equivalents, over ruff's own defaults (isort's ``black``
 profile at ruff's ``line-length``). Modules found in the source roots (isort's ``src_paths``,
 ruff's ``src``; the root and ``src/`` by default) become first-party, as both tools decide
-it, unless a known section or the standard library already claims them.
+it, unless a known section or the standard library already claims them; flake8-import-order
+knows only its ``application-import-names``. Each sorter's settings are those nearest to the
+changed file's folder, as the sorter finds them (a collection of a monorepo may configure
+its own).
 """
 
 from __future__ import annotations
 
 import configparser
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,10 +74,16 @@ _FLAKE8_SORTED_STYLES = frozenset(
 _ISORT_FILES = frozenset({".isort.cfg", "pyproject.toml", "setup.cfg", "tox.ini"})
 
 
-def read_import_order(root: Path) -> ImportOrder:
-    """The import order of the repository at ``root`` (see the module doc)."""
-    ruff = _ruff_config(root)
-    isort_file, isort_settings = _isort_settings(root)
+def read_import_order(root: Path, folder: Path | None = None) -> ImportOrder:
+    """The import order of the files in ``folder`` (the root by default) of the repository
+    at ``root`` (see the module doc): each sorter's settings nearest to the folder, as the
+    sorter finds them for a file there (a collection or a package of a monorepo may sort
+    its imports its own way)."""
+    start = root if folder is None else folder
+    while start != root and not start.is_dir():  # a module about to be made in a new folder
+        start = start.parent
+    ruff = _ruff_config(root, start)
+    isort_file, isort_settings = _isort_settings(start)
     isort_table = _ruff_isort_table(ruff) if ruff is not None else None
     defaults = (root, root / "src")
     if ruff is not None and isort_table is not None:
@@ -87,8 +96,10 @@ def read_import_order(root: Path) -> ImportOrder:
     elif ruff is not None and _selects_isort_rules(ruff.table):
         settings, src = _from_ruff(ruff, {})
         source = f"{ruff.path.name} (ruff's isort defaults)"
-    elif (flake8 := _flake8_settings(root)) is not None:
-        settings, src, source = flake8, defaults, "flake8-import-order"
+    elif (flake8 := _flake8_settings(root, start)) is not None:
+        # flake8-import-order knows first-party modules only by application-import-names:
+        # a module of the source roots it does not list is third party to it.
+        settings, src, source = flake8, (), "flake8-import-order"
     elif isort_file is not None:
         settings, src = _from_isort(isort_settings, isort_file)
         source = f"{isort_file.name} (isort)"
@@ -110,18 +121,28 @@ class _RuffConfig:
     prefix: str
 
 
-def _ruff_config(root: Path) -> _RuffConfig | None:
-    """ruff's settings of the root (``.ruff.toml``, ``ruff.toml``, then ``pyproject.toml``'s
-    ``[tool.ruff]``, the order ruff reads them in)."""
-    for name in (".ruff.toml", "ruff.toml"):
-        path = root / name
-        if path.is_file():
-            return _RuffConfig(path, load_toml(path), "")
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        table = load_toml(pyproject).get("tool", {}).get("ruff")
-        if isinstance(table, dict):
-            return _RuffConfig(pyproject, table, "tool.ruff.")
+def _folders_up(root: Path, start: Path) -> Iterator[Path]:
+    """``start`` and each folder above it, up to ``root`` included."""
+    folder = start
+    while folder != root and folder.is_relative_to(root):
+        yield folder
+        folder = folder.parent
+    yield root
+
+
+def _ruff_config(root: Path, start: Path) -> _RuffConfig | None:
+    """ruff's settings nearest to ``start`` (in each folder up to the root: ``.ruff.toml``,
+    ``ruff.toml``, then ``pyproject.toml``'s ``[tool.ruff]``, the order ruff reads them in)."""
+    for folder in _folders_up(root, start):
+        for name in (".ruff.toml", "ruff.toml"):
+            path = folder / name
+            if path.is_file():
+                return _RuffConfig(path, load_toml(path), "")
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            table = load_toml(pyproject).get("tool", {}).get("ruff")
+            if isinstance(table, dict):
+                return _RuffConfig(pyproject, table, "tool.ruff.")
     return None
 
 
@@ -217,9 +238,19 @@ def _from_isort(
 # -- flake8 ------------------------------------------------------------------------------
 
 
-def _flake8_settings(root: Path) -> dict[str, SettingValue] | None:
+def _flake8_settings(root: Path, start: Path) -> dict[str, SettingValue] | None:
+    """flake8-import-order's settings nearest to ``start`` (flake8 reads the folder it runs
+    in: the repository's, or that of a package linted on its own)."""
+    for folder in _folders_up(root, start):
+        found = _flake8_settings_in(folder)
+        if found is not None:
+            return found
+    return None
+
+
+def _flake8_settings_in(folder: Path) -> dict[str, SettingValue] | None:
     for name in (".flake8", "setup.cfg", "tox.ini"):
-        path = root / name
+        path = folder / name
         if not path.is_file():
             continue
         parser = configparser.ConfigParser(interpolation=None, strict=False)

@@ -57,6 +57,7 @@ __all__ = [
     "EditAction",
     "RewriteResult",
     "RewriteStatus",
+    "class_used_elsewhere",
     "rewrite_source",
 ]
 
@@ -90,6 +91,10 @@ class ClassEdit:
     #: Members a ``RESIDUAL`` class keeps (methods, nested classes, assigned attributes).
     keep_members: tuple[str, ...] = ()
     import_as: str | None = None
+    #: False when no other module imports the class from this file (the plan looked): if
+    #: nothing in the file uses it either, the copy goes and no import takes its place, which
+    #: would be unused. A residual always imports its base.
+    add_import: bool = True
 
     @property
     def bound_name(self) -> str:
@@ -148,6 +153,8 @@ class _Target:
     node: ast.ClassDef
     #: The ast nodes this edit deletes: the class, or a residual's bases and dropped members.
     removed: tuple[ast.AST, ...]
+    #: Whether the canonical's import takes the class's place (see ``ClassEdit.add_import``).
+    imports: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +221,12 @@ def _analyse(tree: ast.Module, edits: tuple[ClassEdit, ...]) -> _Analysis:
         if edit.action is EditAction.RESIDUAL and _residual_done(node, edit, facts):
             continue
         removed = _residual_removals(node, edit) if edit.action is EditAction.RESIDUAL else (node,)
-        targets.append(_Target(edit, index, node, removed))
+        imports = (
+            edit.add_import
+            or edit.action is EditAction.RESIDUAL
+            or used_outside(facts, node, edit.bound_name)
+        )
+        targets.append(_Target(edit, index, node, removed, imports))
     edited = {id(classes[index]): edit for index, edit in chosen.items()}
     for target in targets:
         reasons.extend(_unsafe(target, facts, edited, tree))
@@ -223,7 +235,8 @@ def _analyse(tree: ast.Module, edits: tuple[ClassEdit, ...]) -> _Analysis:
     present = frozenset(
         target.edit.import_line
         for target in targets
-        if any(
+        if target.imports
+        and any(
             binding.imports(target.edit.module, target.edit.name)
             for binding in facts.bindings_of(target.edit.bound_name)
         )
@@ -266,6 +279,8 @@ def _pick_class(
         return f"{edit.lineno}:1: class {edit.class_name} is defined at lines {lines}, none at line {edit.lineno}"
     if any(b.imports(edit.module, edit.name) for b in facts.bindings_of(edit.bound_name)):
         return ""
+    if not edit.add_import and not facts.bindings_of(edit.bound_name):
+        return ""  # removed with no import in its place: nothing used it
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == edit.class_name:
             return (
@@ -320,6 +335,33 @@ def _unsafe(
             f"{edit.bound_name} would leave those uses unbound"
         )
     return reasons
+
+
+def class_used_elsewhere(tree: ast.Module, lineno: int, name: str) -> bool:
+    """Whether the module ``tree`` uses the module-level class ``name`` defined at ``lineno``
+    anywhere but in the class itself (True when there is no such class: nothing is known)."""
+    node = next(
+        (
+            n
+            for n in tree.body
+            if isinstance(n, ast.ClassDef) and n.name == name and n.lineno == lineno
+        ),
+        None,
+    )
+    return node is None or used_outside(read_module_facts(tree), node, name)
+
+
+def used_outside(facts: ModuleFacts, node: ast.ClassDef, name: str) -> bool:
+    """Whether the module uses ``name`` (bound by the class ``node``) anywhere but in the
+    class itself: read as code or in a string (``__all__``, an annotation), looked up by a
+    string, declared global, reachable by ``eval``/``exec``, or bound a second time."""
+    return (
+        facts.uses.mentions(name) > count_name_uses([node]).mentions(name)
+        or name in facts.dynamic_names
+        or name in facts.globals_declared
+        or bool(facts.evaluator_lines)
+        or len(facts.bindings_of(name)) > 1
+    )
 
 
 def _becomes_the_import(other: ClassEdit | None, edit: ClassEdit) -> bool:
@@ -399,9 +441,10 @@ def _edit_module(
         body, footer = operations[position].apply(module, body, footer, position)
     edited = module.with_changes(body=body, footer=footer)
     wanted = [target.edit for target in analysis.targets]
+    importing = [target.edit for target in analysis.targets if target.imports]
     requests: list[ImportRequest] = [
         (edit.module, edit.name, None if edit.bound_name == edit.name else edit.bound_name)
-        for edit in wanted
+        for edit in importing
         if order is None or edit.import_line not in analysis.present_imports
     ]
     edited = add_imports(edited, requests, order)
@@ -410,7 +453,9 @@ def _edit_module(
         return RewriteResult(RewriteStatus.UNCHANGED, source, "already migrated")
     added = tuple(
         dict.fromkeys(
-            edit.import_line for edit in wanted if edit.import_line not in analysis.present_imports
+            edit.import_line
+            for edit in importing
+            if edit.import_line not in analysis.present_imports
         )
     )
     return RewriteResult(
