@@ -145,7 +145,13 @@ def run(args: argparse.Namespace) -> int:
         open_writer,
         registry_change,
     )
-    from declone.plan import done_message, plan_document, plans_document
+    from declone.plan import (
+        NothingToConsolidate,
+        done_message,
+        nothing_document,
+        plan_document,
+        plans_document,
+    )
 
     if args.batch_size < 1:
         raise DecloneError("--batch-size must be at least 1", ExitCode.USAGE)
@@ -159,7 +165,16 @@ def run(args: argparse.Namespace) -> int:
             "each scope has its own: leave out --register",
             ExitCode.USAGE,
         )
-    prepared = prepare_plans_from_args(args, show_progress=not (args.json or args.no_progress))
+    try:
+        prepared = prepare_plans_from_args(args, show_progress=not (args.json or args.no_progress))
+    except NothingToConsolidate as nothing:
+        output.info(nothing.message)
+        if args.json:
+            document = nothing_document(nothing)
+            output.emit_json(
+                migration_document(document, None, [], dry_run=args.dry_run, run_id=None)
+            )
+        return int(ExitCode.OK)
     root = prepared.settings.root
     parts = [part for part in prepared.parts if part.plan is not None]
     plans = [part.plan for part in parts if part.plan is not None]
@@ -169,9 +184,11 @@ def run(args: argparse.Namespace) -> int:
                 f"no family named {args.family!r}; `declone scan` lists the families",
                 ExitCode.USAGE,
             )
-        output.info(done_message(prepared, args.family))
+        done = done_message(prepared, args.family)
+        output.info(done)
         if args.json:
             base = plan_document(prepared.parts[0]) if prepared.parts else {}
+            base["nothing_to_do"] = done
             output.emit_json(migration_document(base, None, [], dry_run=args.dry_run, run_id=None))
         return int(ExitCode.OK)
     base = plans_document(prepared, args.extract_to) if scoped else plan_document(parts[0])

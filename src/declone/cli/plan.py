@@ -16,7 +16,10 @@ __all__ = ["add_arguments", "run"]
 
 #: The codes ``declone plan`` returns and what each means here; its ``--help`` lists them.
 EXIT_CODES = {
-    ExitCode.OK: "success: the plan is shown, nothing is written",
+    ExitCode.OK: (
+        "success: the plan is shown, nothing is written; also when there is nothing to do: "
+        "every copy is inside a function or a class, or a migration ran"
+    ),
     ExitCode.USAGE: (
         "usage or configuration error: an unknown family, a canonical that cannot be found, "
         "read or extracted"
@@ -52,16 +55,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from declone.cli import output, plan_view, scope_view
     from declone.plan import (
+        NothingToConsolidate,
         done_message,
+        nothing_document,
         plan_changes,
         plan_document,
         plans_document,
         unified_diff,
     )
 
-    prepared = prepare_plans_from_args(
-        args, show_progress=not (args.json or args.no_progress), propose=True
-    )
+    try:
+        prepared = prepare_plans_from_args(
+            args, show_progress=not (args.json or args.no_progress), propose=True
+        )
+    except NothingToConsolidate as nothing:
+        # Copies that no import can replace are no error: there is nothing to plan.
+        output.info(nothing.message)
+        if args.json:
+            output.emit_json(nothing_document(nothing))
+        return int(ExitCode.OK)
     planned = [part for part in prepared.parts if part.plan is not None]
     if prepared.family is None or not (planned or prepared.kept):
         if not prepared.parts:
@@ -69,9 +81,10 @@ def run(args: argparse.Namespace) -> int:
                 f"no family named {args.family!r}; `declone scan` lists the families",
                 ExitCode.USAGE,
             )
-        output.info(done_message(prepared, args.family))
+        message = done_message(prepared, args.family)
+        output.info(message)
         if args.json:
-            output.emit_json(plan_document(prepared.parts[0]))
+            output.emit_json({**plan_document(prepared.parts[0]), "nothing_to_do": message})
         return int(ExitCode.OK)
     template = args.extract_to
     if prepared.proposed:

@@ -8,7 +8,7 @@ its tier (``staying`` says which classes must stay where they are defined);
 ``document`` is the plan's JSON.
 """
 
-from declone.plan.canonical import CanonicalChoice, ResolvedCanonical
+from declone.plan.canonical import CanonicalChoice, NothingToConsolidate, ResolvedCanonical
 from declone.plan.changes import FileChange, order_files, preview, unified_diff
 from declone.plan.classapi import attribute_uses
 from declone.plan.document import plan_document
@@ -32,7 +32,13 @@ from declone.plan.prepare import (
     prepare_plans,
     scope_path,
 )
-from declone.plan.scoped import ScopeRow, done_message, plans_document, scope_rows
+from declone.plan.scoped import (
+    ScopeRow,
+    done_message,
+    nothing_document,
+    plans_document,
+    scope_rows,
+)
 
 __all__ = [
     "SCOPE_PLACEHOLDER",
@@ -41,6 +47,7 @@ __all__ = [
     "CanonicalChoice",
     "CopyPlan",
     "FileChange",
+    "NothingToConsolidate",
     "Plan",
     "PlanRequest",
     "PreparedPlan",
@@ -55,6 +62,7 @@ __all__ = [
     "dotted_name",
     "import_context",
     "module_name_for",
+    "nothing_document",
     "order_files",
     "plan_changes",
     "plan_document",

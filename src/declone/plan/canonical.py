@@ -10,6 +10,11 @@ Three choices, as the command line spells them:
   one of the family's variants. When the file already exists and defines the class (a
   migration ran), it is used as it is.
 * nothing: the family's entry in ``[tool.declone.families]``, if it has one.
+
+A family none of whose copies is one of its module's own statements (each is inside a
+function or a class, or under a module-level ``if``, ``try`` or ``with``) has no copy an
+import could replace, whatever the canonical: :class:`NothingToConsolidate` says so, and
+``plan`` and ``migrate`` exit 0 with its message.
 """
 
 from __future__ import annotations
@@ -38,11 +43,13 @@ from declone.plan.importability import (
     module_paths_for,
 )
 from declone.plan.planner import Canonical, CanonicalOrigin, describe_canonical
+from declone.plan.staying import at_top_level
 from declone.registry import parse_canonical, read_registry
 from declone.scan import decode_source, is_backup_name
 
 __all__ = [
     "CanonicalChoice",
+    "NothingToConsolidate",
     "ResolvedCanonical",
     "choice_from_registry",
     "read_source",
@@ -70,6 +77,35 @@ class ResolvedCanonical:
     installed: bool
 
 
+class NothingToConsolidate(DecloneError):
+    """No copy of a family can become an import: each is defined inside a function or a
+    class, or under a module-level block. Not a failure (exit 0): nothing is left to do."""
+
+    def __init__(self, root: Path, family: str, copies: tuple[ClassRecord, ...]) -> None:
+        where = _unreplaceable(copies)
+        super().__init__(
+            f"nothing to do: every copy of {family} is defined {where}, where no import can "
+            "replace it",
+            ExitCode.OK,
+        )
+        self.root = root
+        self.family = family
+        self.copies = copies
+        #: Why the copies stay, as a scope's note says it.
+        self.stays = f"every copy defined {where}: stays"
+
+
+def _unreplaceable(copies: tuple[ClassRecord, ...]) -> str:
+    """Where the copies are defined, none of them at top level."""
+    nested = any(copy.qualname != copy.name or copy.in_function for copy in copies)
+    in_block = not all(copy.qualname != copy.name or copy.in_function for copy in copies)
+    if not in_block:
+        return "inside a function or a class"
+    if not nested:
+        return "under a module-level `if`, `try` or `with`"
+    return "inside a function or a class, or under a module-level `if`, `try` or `with`"
+
+
 def read_source(root: Path, path: str) -> str | None:
     """A file's text decoded as Python decodes it; None when unreadable or undecodable."""
     try:
@@ -95,7 +131,12 @@ def resolve_canonical(
     context: ImportContext,
     python: str,
 ) -> ResolvedCanonical:
-    """The canonical of ``family`` (None when no copy is left: a migration ran)."""
+    """The canonical of ``family`` (None when no copy is left: a migration ran).
+
+    Raises :class:`NothingToConsolidate` when no copy of ``family`` is at top level.
+    """
+    if family is not None and not any(at_top_level(copy) for copy in family.copies):
+        raise NothingToConsolidate(settings.root, family_name, family.copies)
     if choice.extract_to is not None:
         return _extracted(choice, settings, family_name, family, context)
     if choice.reference is None:
@@ -264,7 +305,9 @@ def _extracted(
             )
             return ResolvedCanonical(canonical, None, True)
         # A migration wrote it for another family: the class is added to it.
-    copy = _variant_copy(family, choice.variant, choice.preferred_sources)
+    copy = _variant_copy(
+        settings.root, family, family_name, choice.variant, choice.preferred_sources
+    )
     text = read_source(settings.root, copy.path)
     if text is None:
         raise DecloneError(f"{copy.path}:1:1: cannot read the variant's file", ExitCode.USAGE)
@@ -342,12 +385,15 @@ def _relative_to_root(root: Path, given: str) -> str:
     return text
 
 
-def _variant_copy(family: Family, variant: str, preferred: tuple[str, ...] = ()) -> ClassRecord:
-    """A module-level copy of the chosen variant, from the first of ``preferred`` files
-    that has one.
+def _variant_copy(
+    root: Path, family: Family, family_name: str, variant: str, preferred: tuple[str, ...] = ()
+) -> ClassRecord:
+    """A top-level copy of the chosen variant, from the first of ``preferred`` files that
+    has one.
 
     ``dominant`` means the most common variant that has one: a variant whose copies all
-    live inside functions or classes cannot be taken from an importable place.
+    live inside functions or classes, or under an ``if`` (whose import would not be
+    conditional), cannot be taken from an importable place.
     """
     if variant == "dominant":
         candidates = list(family.variants)
@@ -361,10 +407,15 @@ def _variant_copy(family: Family, variant: str, preferred: tuple[str, ...] = ())
             )
     rank = {path: position for position, path in enumerate(preferred)}
     for chosen in candidates:
-        movable = [c for c in chosen.copies if c.qualname == c.name and not c.in_function]
+        movable = [c for c in chosen.copies if at_top_level(c)]
         if movable:
             return min(movable, key=lambda c: (rank.get(c.path, len(rank)), c.path, c.lineno))
+    others = [v.id for v in family.variants if any(at_top_level(c) for c in v.copies)]
+    if not others:
+        raise NothingToConsolidate(root, family_name, family.copies)
     raise DecloneError(
-        f"variant {candidates[0].id} has no module-level copy to extract; choose another --variant",
+        f"--variant {variant}: variant {candidates[0].id} has no copy at module level to extract "
+        "(each is inside a function or a class, or under an `if`, `try` or `with`); "
+        f"the variants that have one: {', '.join(others)}",
         ExitCode.USAGE,
     )

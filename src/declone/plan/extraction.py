@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import isort
 
 from declone.model import ClassRecord, Family
+from declone.plan.staying import enclosing_block
 
 __all__ = [
     "ExtractedModule",
@@ -132,6 +133,12 @@ def build_extracted_module(
         None,
     )
     if node is None:
+        block = enclosing_block(tree, copy.lineno)
+        if block:
+            raise ExtractionError(
+                f"{copy.location}: {copy.name} is defined under {block}, and an extracted "
+                "canonical is taken from a copy at module level; choose another --variant"
+            )
         raise ExtractionError(
             f"{copy.location}: {copy.name} is not a module-level class here; scan again"
         )

@@ -8,9 +8,9 @@ the text of the family's files in; a frozen :class:`Plan` out. Each copy gets on
 * ``residual``: keep ``class LocalName(Canonical):`` with only the members the copy adds or
   changes;
 * ``skip``: with the reason (incompatible divergence, a name rebound or used dynamically, a
-  class created in a function, a decorator that may register it, a file that cannot be
-  imported from, ...) and, in a few words, its cause (``defined in a function``), by which a
-  view groups the skipped copies;
+  class created in a function or under a module-level ``if``, a decorator that may register
+  it, a file that cannot be imported from, ...) and, in a few words, its cause (``defined in
+  a function``), by which a view groups the skipped copies;
 * ``canonical``: the copy *is* the canonical class; it stays;
 * ``done``: the copy is already a residual subclass of the canonical (a migration ran).
 
@@ -58,6 +58,7 @@ from declone.plan.staying import (
     BaseReader,
     Stay,
     TreeReader,
+    block_stay,
     collected_heir,
     default_test_code,
     divergence,
@@ -387,7 +388,7 @@ def _plan_copy(copy: ClassRecord, planning: _Planning) -> CopyPlan:
         return _skip(
             copy, "class created in a function; it cannot be imported", "defined in a function"
         )
-    if copy.qualname != copy.name or copy.col != 0:
+    if copy.qualname != copy.name:
         return _skip(
             copy,
             f"nested in {copy.qualname.rsplit('.', 1)[0]}; only module-level classes move",
@@ -403,6 +404,9 @@ def _plan_copy(copy: ClassRecord, planning: _Planning) -> CopyPlan:
             "in a file this interpreter cannot parse",
         )
     node = find_class(tree, copy.name, copy.lineno)
+    block = block_stay(tree, copy.lineno) if node is not None and node not in tree.body else None
+    if block is not None:
+        return _skip(copy, block.reason, block.cause)
     if node is None or node not in tree.body:
         return _skip(
             copy, "class not found at module level; scan again", "not found at module level"

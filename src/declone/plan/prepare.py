@@ -19,6 +19,7 @@ from declone.errors import DecloneError, ExitCode
 from declone.model import ClassRecord, FileProblem
 from declone.plan.canonical import (
     CanonicalChoice,
+    NothingToConsolidate,
     ResolvedCanonical,
     choice_from_registry,
     resolve_canonical,
@@ -42,6 +43,7 @@ from declone.plan.importability import (
 )
 from declone.plan.layout import declared_source_roots
 from declone.plan.planner import Plan, plan_migration
+from declone.plan.staying import at_top_level
 from declone.plan.unusedcopies import without_unused_imports
 from declone.rewrite import ImportOrder, RewriteStatus, read_import_order
 from declone.scan import (
@@ -213,6 +215,8 @@ def prepare_plans(
         return PreparedPlans(settings, index, stats, family, (guarded(part),), ())
     if family is None:
         return PreparedPlans(settings, index, stats, None, (), ())
+    if not any(at_top_level(copy) for copy in family.copies):
+        raise NothingToConsolidate(settings.root, request.family, family.copies)
     if proposed:
         is_test = find_test_code(settings).is_test
         targets = {
@@ -234,9 +238,13 @@ def prepare_plans(
         assert sub is not None
         sub = dataclasses.replace(sub, scopes=(scope,))
         scoped = dataclasses.replace(request, extract_to=target(scope))
-        parts.append(
-            guarded(_prepare_part(settings, scoped, index, stats, sub, context, raw, texts))
-        )
+        try:
+            part = _prepare_part(settings, scoped, index, stats, sub, context, raw, texts)
+        except NothingToConsolidate as nothing:
+            # No copy of this scope can become an import; the other scopes' can.
+            kept.append(ScopeNote(scope, tuple(copies), nothing.stays))
+            continue
+        parts.append(guarded(part))
     return PreparedPlans(
         settings, index, stats, family, tuple(parts), tuple(kept), proposed=proposed
     )

@@ -13,11 +13,12 @@ from typing import Any
 
 from declone import __version__
 from declone.model import SCHEMA_VERSION
+from declone.plan.canonical import NothingToConsolidate
 from declone.plan.document import plan_document
 from declone.plan.planner import Action
 from declone.plan.prepare import PreparedPlan, PreparedPlans
 
-__all__ = ["ScopeRow", "done_message", "plans_document", "scope_rows"]
+__all__ = ["ScopeRow", "done_message", "nothing_document", "plans_document", "scope_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,29 @@ def done_message(prepared: PreparedPlans, family: str) -> str:
     if defined:
         return f"nothing to do: {family} is defined once per scope, in {len(defined)} modules"
     return f"nothing to do: no copy of {family} is left to consolidate"
+
+
+def nothing_document(nothing: NothingToConsolidate) -> dict[str, Any]:
+    """``plan --json`` for a family that no import can consolidate: why, said as ``plan``
+    says it, and where each copy is defined. No canonical, no copy planned."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": "declone",
+        "version": __version__,
+        "command": "plan",
+        "root": str(nothing.root),
+        "family": nothing.family,
+        "nothing_to_do": nothing.message,
+        "canonical": None,
+        "conditions": [],
+        "unsafe": False,
+        "summary": {action.value: 0 for action in Action},
+        "files": [],
+        "copies": [
+            {"path": c.path, "line": c.lineno, "class": c.name, "qualname": c.qualname}
+            for c in sorted(nothing.copies, key=lambda c: (c.path, c.lineno))
+        ],
+    }
 
 
 def plans_document(prepared: PreparedPlans, template: str) -> dict[str, Any]:

@@ -12,6 +12,11 @@ most classes and changes behaviour for some:
   framework's base class) may do either, unless ``[tool.declone] inert-bases`` lists it;
 * a class decorator that is not known to be pure may register the class.
 
+A class defined under a module-level ``if``, ``try`` or ``with`` stays too, whatever it is:
+an import at the top of the file would run outside that block. Nor is it ever the source of
+an extracted canonical: only a class statement that is one of its module's own statements
+is (:func:`at_top_level`).
+
 A ``@pytest.mark.X`` on a class takes effect on the tests pytest collects from it and from
 the classes that inherit it: it is a reason to keep a helper in place only when a class that
 pytest collects inherits it. A copy whose residual subclass would override most of what it
@@ -48,9 +53,12 @@ __all__ = [
     "Divergence",
     "Stay",
     "TreeReader",
+    "at_top_level",
+    "block_stay",
     "collected_heir",
     "default_test_code",
     "divergence",
+    "enclosing_block",
     "mark_name",
     "source_diff",
     "staying_reasons",
@@ -128,6 +136,56 @@ class _Hop:
 
     def __str__(self) -> str:
         return f"`{self.name}` ({self.location})" if self.location else f"`{self.name}`"
+
+
+# --- where the class statement is ---------------------------------------------------------
+
+#: The module-level statements a class can be defined under, as their keyword reads.
+_BLOCK_KEYWORDS: tuple[tuple[type[ast.stmt], str], ...] = (
+    (ast.If, "if"),
+    (ast.Try, "try"),
+    (ast.TryStar, "try"),
+    (ast.With, "with"),
+    (ast.AsyncWith, "async with"),
+    (ast.For, "for"),
+    (ast.AsyncFor, "async for"),
+    (ast.While, "while"),
+    (ast.Match, "match"),
+)
+
+
+def at_top_level(copy: ClassRecord) -> bool:
+    """Whether the copy's class statement is one of its module's own statements: not in a
+    function or a class, and not under an ``if``, ``try`` or ``with`` (a class statement
+    under a block is indented: it never starts at column 0)."""
+    return copy.qualname == copy.name and not copy.in_function and copy.col == 0
+
+
+def enclosing_block(tree: ast.Module, lineno: int) -> str:
+    """The module-level block of ``tree`` that holds line ``lineno``, said as ``an `if` at
+    line 3``; "" when no block does (an ``if``, a ``try``, a ``with``, a loop)."""
+    for statement in tree.body:
+        end = statement.end_lineno or statement.lineno
+        if not statement.lineno < lineno <= end:
+            continue
+        keyword = next((k for kind, k in _BLOCK_KEYWORDS if isinstance(statement, kind)), "")
+        if not keyword:
+            return ""
+        article = "an" if keyword[0] in "aeiou" else "a"
+        return f"{article} `{keyword}` at line {statement.lineno}"
+    return ""
+
+
+def block_stay(tree: ast.Module, lineno: int) -> Stay | None:
+    """Why the class statement at ``lineno`` stays when a module-level block of ``tree``
+    holds it; None when none does."""
+    block = enclosing_block(tree, lineno)
+    if not block:
+        return None
+    return Stay(
+        f"defined under {block}: kept, since an import at the top of the file would be outside it",
+        "defined under " + block.partition(" at line ")[0],
+    )
 
 
 # --- the class's own traits and its bases ---------------------------------------------------

@@ -5,7 +5,7 @@ into a ``FileRecord`` (``classes`` collects its classes, ``normalise`` writes th
 text, ``partialparse`` skips copies already read, ``cstfallback`` reads newer grammar,
 ``commented`` finds commented-out copies, ``strings`` classes written in strings);
 ``families`` links classes into families (``scopes`` says where each may be consolidated,
-``testcode`` which files are test code);
+``testcode`` which files are test code, ``layout`` which folders a distribution ships);
 ``cache`` keeps it all on disk between runs; ``scanner`` runs the whole scan; ``document`` is
 its JSON; ``occurrences`` reconciles ``grep 'class NAME'`` with what the scan found.
 """
@@ -13,6 +13,7 @@ its JSON; ``occurrences`` reconciles ``grep 'class NAME'`` with what the scan fo
 from declone.scan.document import index_to_json, occurrences_to_json, summary_of, with_stats
 from declone.scan.families import jaccard
 from declone.scan.files import FileListing, is_backup_name, list_source_files
+from declone.scan.layout import declared_source_roots
 from declone.scan.normalise import is_docstring, is_pure_decorator, sets_test_false
 from declone.scan.occurrences import Occurrence, OccurrenceKind, Occurrences
 from declone.scan.parsing import extract_file
@@ -37,6 +38,7 @@ __all__ = [
     "ScanStats",
     "TestCode",
     "build_index",
+    "declared_source_roots",
     "decode_source",
     "digest_of",
     "extract_file",

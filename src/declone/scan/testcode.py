@@ -11,7 +11,12 @@ A path (relative to the root, ``/`` separators) is test code when
   nothing, since it would make every file test code);
 * one of its folders is named like a test folder, in any case: ``test``, ``tests`` or
   ``testing``, or a name that starts with ``test_`` (``test_utils/``) or ends with ``_tests``
-  (``unit_tests/``, ``integration_tests/``). The file's own name never counts here;
+  (``unit_tests/``, ``integration_tests/``). The file's own name never counts here, and
+  neither does a ``testing`` folder below a package folder that a distribution declares
+  (``lib/sqlalchemy/testing/``, under ``package_dir = =lib``: see
+  :func:`declone.scan.layout.declared_source_roots`): that is a support library that ships
+  with the package, like ``numpy.testing``, and production code. ``test`` and ``tests``
+  folders count everywhere (numpy ships ``numpy/core/tests/``);
 * or one of the ``[tool.declone] test-paths`` globs (gitignore syntax, relative to the root)
   matches it.
 
@@ -25,13 +30,14 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import pathspec
 
 from declone.config import PytestConfig, Settings
+from declone.scan.layout import declared_source_roots
 
 __all__ = ["TestCode", "find_test_code", "is_test_folder"]
 
@@ -39,6 +45,8 @@ __all__ = ["TestCode", "find_test_code", "is_test_folder"]
 _TEST_FOLDER_NAME = re.compile(r"tests?|testing|test_[^/]*|[^/]*_tests", re.IGNORECASE)
 #: A test folder among a path's folders, found in one search.
 _TEST_FOLDER = re.compile(rf"(?:^|/)(?:{_TEST_FOLDER_NAME.pattern})(?:/|$)", re.IGNORECASE)
+#: The one test folder name that a shipped package uses for a support library it installs.
+_SUPPORT_LIBRARY = "testing"
 
 
 def is_test_folder(name: str) -> bool:
@@ -56,15 +64,21 @@ class TestCode:
     pytest: PytestConfig = field(default_factory=PytestConfig)
     #: ``[tool.declone] test-paths``: gitignore globs, relative to the root.
     test_paths: tuple[str, ...] = ()
+    #: The package folders the distributions declare (``lib``, ``src``), relative to the
+    #: root: a ``testing`` folder below one ships.
+    packages: tuple[str, ...] = ()
 
     def is_test(self, path: str) -> bool:
         """Whether the root-relative POSIX ``path`` is test code."""
         return _predicate(self)(path)
 
 
-def find_test_code(settings: Settings) -> TestCode:
-    """The repository's test code, from its pytest options and ``[tool.declone] test-paths``."""
-    return TestCode(settings.pytest, settings.test_paths)
+def find_test_code(settings: Settings, scope_roots: Iterable[str] = ("",)) -> TestCode:
+    """The repository's test code, from its pytest options, ``[tool.declone] test-paths`` and
+    the package folders that the distributions rooted at ``scope_roots`` (root-relative
+    folders, ``""`` for the root) declare."""
+    packages = declared_source_roots(settings.root, scope_roots)
+    return TestCode(settings.pytest, settings.test_paths, packages)
 
 
 @functools.lru_cache(maxsize=16)
@@ -75,13 +89,32 @@ def _predicate(code: TestCode) -> Callable[[str], bool]:
     @functools.lru_cache(maxsize=65_536)
     def is_test(path: str) -> bool:
         folder, _, base = path.rpartition("/")
-        if folder and _TEST_FOLDER.search(folder) is not None:
+        if (
+            folder
+            and _TEST_FOLDER.search(folder) is not None
+            and (not code.packages or _test_folder_outside(folder, code.packages))
+        ):
             return True
         if base == "conftest.py" or code.pytest.is_test_file(base):
             return True
         return below_testpaths(path) or configured(path)
 
     return is_test
+
+
+def _test_folder_outside(folder: str, packages: tuple[str, ...]) -> bool:
+    """Whether ``folder`` has a test folder other than a shipped ``testing`` package (a
+    ``testing`` folder below one of ``packages``)."""
+    parts = folder.split("/")
+    for depth, name in enumerate(parts):
+        if not is_test_folder(name):
+            continue
+        if name.casefold() != _SUPPORT_LIBRARY:
+            return True
+        above = "/".join(parts[:depth])
+        if not any(above == package or above.startswith(f"{package}/") for package in packages):
+            return True
+    return False
 
 
 def _testpath_patterns(pytest: PytestConfig) -> tuple[str, ...]:
