@@ -939,6 +939,10 @@ _MIGRATING_ACTIONS = ("replace", "alias", "residual")
 def _stays_reason(document: Mapping[str, Any]) -> str:
     """Why every copy of a plan stays: the causes of its skips, unsafe ones marked, and why
     the scopes it keeps keep their copies."""
+    nothing = document.get("nothing_to_do")
+    if nothing:
+        # Every copy inside a function or a class (or under a block): said, not a failure.
+        return reason_group(str(nothing), str(document.get("family") or ""))
     plans = document.get("scopes") or [document]
     causes: set[str] = set()
     for plan in plans:

@@ -672,6 +672,19 @@ def test_a_plan_that_changes_no_file_says_why_every_copy_stays() -> None:
     assert realmigrate.proposal_from({"summary": {}, "files": []}).reason == (
         "nothing to do: no copy left to migrate"
     )
+    nested = {
+        "family": "Address",
+        "summary": {},
+        "files": [],
+        "nothing_to_do": "nothing to do: every copy of Address is defined inside a function "
+        "or a class, where no import can replace it",
+    }
+    assert realmigrate.proposal_from(nested) == realmigrate.Proposal(
+        None,
+        0,
+        "nothing to do: every copy of CLASS is defined inside a function or a class, where "
+        "no import can replace it",
+    )
 
 
 @pytest.mark.parametrize(

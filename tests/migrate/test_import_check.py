@@ -42,7 +42,11 @@ TEST = "\n\ndef test_send():\n    r = Recorder()\n    r.send(1)\n    assert r.se
 
 #: ``tests.helpers`` defines ``encode`` and has a copy too: once it imports the canonical
 #: module, which imports ``encode`` from it, the two import each other.
-HELPERS = "import json\n\n\ndef encode(message):\n    return json.dumps(message)\n\n\n" + RECORDER
+HELPERS = (
+    "import json\n\n\ndef encode(message):\n    return json.dumps(message)\n\n\n"
+    + RECORDER
+    + "\n\ndef recorder():\n    return Recorder()\n"
+)
 
 CYCLE_ERROR = (
     "AttributeError: partially initialized module 'tests.helpers' has no attribute 'encode' "

@@ -152,14 +152,23 @@ def test_plan_and_migrate_remove_a_copy_nothing_reaches(
     ],
     ids=["imported", "attribute", "entry-point"],
 )
-def test_a_copy_another_file_reaches_through_its_module_keeps_the_import(
+def test_a_copy_another_file_reaches_through_its_module_stays(
     repo: Any, capsys: pytest.CaptureFixture[str], other: str, text: str
 ) -> None:
     used = f"{helper()}\n\n{USES.format(name='Recorder')}"
     root = repo({"tests/test_a.py": used, "tests/test_c.py": UNUSED, other: text})
     files = plan(capsys, root)
-    assert files["tests/test_c.py"]["adds_import"] is True
-    assert NOT_IMPORTED not in files["tests/test_c.py"]["reason"]
+    entry = files["tests/test_c.py"]
+    assert (entry["action"], entry["tier"], entry["cause"]) == (
+        "skip",
+        "safe",
+        "re-exported, unused in its file",
+    )
+    assert entry["reason"] == (
+        f"nothing in its file uses it, and {other} names it through this module: the "
+        "canonical's import here would only re-export it, an import the module never reads "
+        "(F401); kept"
+    )
 
 
 def test_a_copy_in_a_module_that_ships_keeps_the_import(
@@ -184,7 +193,7 @@ def test_a_copy_in_a_module_that_ships_keeps_the_import(
     assert (files["app/c.py"]["action"], files["app/c.py"]["adds_import"]) == ("replace", True)
 
 
-def test_a_copy_in_a_package_init_that_a_module_of_the_package_names_keeps_the_import(
+def test_a_copy_in_a_package_init_that_a_module_of_the_package_imports_stays(
     repo: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     used = f"{helper()}\n\n{USES.format(name='Recorder')}"
@@ -199,5 +208,9 @@ def test_a_copy_in_a_package_init_that_a_module_of_the_package_names_keeps_the_i
         }
     )
     files = plan(capsys, root)
-    assert files["tests/cfg/__init__.py"]["adds_import"] is True
+    assert files["tests/cfg/__init__.py"]["action"] == "skip"
+    assert (
+        "tests/cfg/test_x.py names it through this module"
+        in (files["tests/cfg/__init__.py"]["reason"])
+    )
     assert files["tests/other/__init__.py"]["adds_import"] is False

@@ -3,12 +3,16 @@
 A test module often carries a copy of a helper that none of its tests uses any more. Putting
 the canonical's import in its place would leave an import nothing reads, which pyflakes and
 ruff report (F401). Such a copy simply goes, when nothing could reach it through the module
-either: no other file of the repository mentions both the class and the module's name
-(``from tests.test_views import DummyRequest``, ``test_views.DummyRequest``, an entry point
-``tests.test_views:DummyRequest`` in ``setup.cfg``), and for a package's ``__init__.py``, no
-file inside the package imports the class (``from . import DummyRequest``) or reads it as an
-attribute. The test is by words, so it errs on the
-side of keeping the import: a file that names both for another reason keeps it too.
+either: no other file of the repository imports the class from the module (``from tests.test_views
+import DummyRequest``; ``from . import DummyRequest`` inside the package of an
+``__init__.py``), reads it as the module's attribute (``test_views.DummyRequest``) or names
+it in a string or a configuration file (an entry point ``tests.test_views:DummyRequest``).
+Modules are told by the last part of their name, so a same-named module elsewhere errs on
+the side of keeping the copy.
+
+A copy that nothing in its file uses but another file reaches through its module stays as it
+is: the import in its place would only re-export the canonical, an import its module never
+reads, which linters report all the same (the reason names the file that reaches it).
 
 Only in test code: a class in a module that ships is part of what its users may import, from
 outside the repository, and its module keeps the import.
@@ -26,6 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from declone.plan.guards import skipped
 from declone.plan.planner import Action, CopyPlan, Plan
 from declone.rewrite import class_used_elsewhere
 
@@ -55,16 +60,21 @@ def without_unused_imports(
     ]
     if not unused:
         return plan
+    keys = {(entry.path, entry.lineno) for entry in unused}
     reached = _reached_from_elsewhere(unused, read_others)
-    marked = {
-        (entry.path, entry.lineno) for entry in unused if (entry.path, entry.lineno) not in reached
-    }
-    if not marked:
-        return plan
 
     def mark(entry: CopyPlan) -> CopyPlan:
-        if (entry.path, entry.lineno) not in marked:
+        key = (entry.path, entry.lineno)
+        if key not in keys:
             return entry
+        if key in reached:
+            return skipped(
+                entry,
+                f"nothing in its file uses it, and {reached[key]} names it through this module: "
+                "the canonical's import here would only re-export it, an import the module "
+                "never reads (F401); kept",
+                "re-exported, unused in its file",
+            )
         return dataclasses.replace(
             entry, adds_import=False, reason=f"{entry.reason}; {NOT_IMPORTED}"
         )
@@ -91,10 +101,11 @@ def _module_word(path: str) -> str:
 
 def _reached_from_elsewhere(
     unused: list[CopyPlan], read_others: OtherFiles
-) -> set[tuple[str, int]]:
-    """The copies of ``unused`` that another file may reach through their module."""
+) -> dict[tuple[str, int], str]:
+    """The copies of ``unused`` that another file may reach through their module, with the
+    first such file."""
     searches = {(entry.path, entry.lineno): _Search.of(entry) for entry in unused}
-    reached: set[tuple[str, int]] = set()
+    reached: dict[tuple[str, int], str] = {}
     for path, data in read_others():
         text: str | None = None
         for key, search in searches.items():
@@ -103,18 +114,20 @@ def _reached_from_elsewhere(
             if text is None:
                 text = data.decode("utf-8", "replace")
             if search.reaches(path, text):
-                reached.add(key)
+                reached[key] = path
     return reached
 
 
 @dataclass(frozen=True, slots=True)
 class _Search:
-    """How another file may name one copy's class through its module."""
+    """How another file may reach one copy's class through its module."""
 
     name: str
     raw: bytes
-    word: re.Pattern[str]
-    module: re.Pattern[str]
+    #: The last part of the module's dotted name (``test_views``, or a package's folder).
+    word: str
+    #: ``test_views.Dummy`` or ``test_views:Dummy`` in a string or a configuration file.
+    dotted: re.Pattern[str]
     #: The folder of an ``__init__.py`` ("" at the root), whose files import the class as
     #: ``from . import X``; None for another module.
     package: str | None
@@ -122,35 +135,41 @@ class _Search:
     @classmethod
     def of(cls, entry: CopyPlan) -> _Search:
         folder, file_name = posixpath.split(entry.path)
+        word = _module_word(entry.path)
         return cls(
             entry.class_name,
             entry.class_name.encode(),
-            re.compile(rf"\b{re.escape(entry.class_name)}\b"),
-            re.compile(rf"\b{re.escape(_module_word(entry.path))}\b"),
+            word,
+            re.compile(rf"\b{re.escape(word)}[.:]{re.escape(entry.class_name)}\b"),
             folder if file_name == "__init__.py" else None,
         )
 
     def reaches(self, path: str, text: str) -> bool:
-        if not self.word.search(text):
-            return False
-        if self.module.search(text):
+        """Whether the file at ``path`` reaches the class through its module: imports it
+        from there, reads it as the module's attribute, or names ``module.Class`` in a
+        string; True for a Python file that does not parse (nothing is known)."""
+        if not path.endswith((".py", ".pyi")):
+            return self.dotted.search(text) is not None
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
             return True
         inside = self.package is not None and (
             self.package == "" or path.startswith(f"{self.package}/")
         )
-        return inside and _imports_name(text, self.name)
+        return any(self._reached_by(node, inside) for node in ast.walk(tree))
 
-
-def _imports_name(text: str, name: str) -> bool:
-    """Whether ``text`` imports ``name`` from somewhere or reads it as an attribute (a file
-    of the package that only defines a copy of its own does neither); True when it does not
-    parse, since then nothing is known."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return True
-    return any(
-        (isinstance(node, ast.ImportFrom) and any(alias.name == name for alias in node.names))
-        or (isinstance(node, ast.Attribute) and node.attr == name)
-        for node in ast.walk(tree)
-    )
+    def _reached_by(self, node: ast.AST, inside: bool) -> bool:
+        if isinstance(node, ast.ImportFrom):
+            if not any(alias.name == self.name for alias in node.names):
+                return False
+            if node.module is None:
+                return inside  # ``from . import Dummy``
+            return node.module.rpartition(".")[2] == self.word
+        if isinstance(node, ast.Attribute) and node.attr == self.name:
+            value = node.value
+            owner = value.id if isinstance(value, ast.Name) else getattr(value, "attr", None)
+            return owner == self.word
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return self.dotted.search(node.value) is not None
+        return False
