@@ -60,6 +60,7 @@ __all__ = [
     "commands_table",
     "compare",
     "compare_once",
+    "declone_environment",
     "declone_unavailable_reason",
     "main",
     "make_own_work_tree",
@@ -224,18 +225,47 @@ def _declone_command(python: str, root: Path, cache_dir: Path | None) -> list[st
     return command
 
 
+def declone_environment() -> dict[str, str]:
+    """The environment declone runs in: this one, with declone's bytecode kept, as an
+    installed declone has it (an installer compiles it).
+
+    A shell that sets ``PYTHONDONTWRITEBYTECODE`` would otherwise have every run compile
+    each of declone's modules from its source, a cost of the shell, not of declone, and a
+    large part of a warm scan. The bytecode goes to a folder of the benchmarks' own.
+    """
+    environment = dict(os.environ)
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    environment.setdefault("PYTHONPYCACHEPREFIX", str(WORK_DIR / "pycache"))
+    return environment
+
+
 def declone_unavailable_reason(python: str = sys.executable) -> str | None:
-    """``None`` when ``python -m declone scan`` runs; otherwise what went wrong."""
+    """``None`` when ``python -m declone scan`` runs; otherwise what went wrong. Also
+    compiles declone's modules first (see ``declone_environment``), so that no measured run
+    pays for it."""
     result = subprocess.run(
         [python, "-m", "declone", "scan", "--help"],
         capture_output=True,
         text=True,
         check=False,
+        env=declone_environment(),
     )
     if result.returncode == 0:
+        subprocess.run(
+            [python, "-c", _COMPILE_DECLONE],
+            capture_output=True,
+            check=False,
+            env=declone_environment(),
+        )
         return None
     lines = (result.stderr or result.stdout).strip().splitlines()
     return lines[-1] if lines else f"exit code {result.returncode}"
+
+
+_COMPILE_DECLONE = (
+    "import compileall, os, declone; "
+    "compileall.compile_dir(os.path.dirname(declone.__file__), quiet=1)"
+)
 
 
 def _process_tree_rss(root_pid: int) -> int | None:
@@ -283,7 +313,9 @@ def measure_process(
     The run's ``summary`` is left empty (``run_declone`` fills it in)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd)
+        process = subprocess.Popen(
+            command, stdout=out, stderr=err, cwd=cwd, env=declone_environment()
+        )
         stop, peak = threading.Event(), [None]
         sampler = threading.Thread(target=_sample_tree_peak, args=(process.pid, stop, peak))
         sampler.start()

@@ -10,13 +10,14 @@ text, ``partialparse`` skips copies already read, ``cstfallback`` reads newer gr
 its JSON; ``occurrences`` reconciles ``grep 'class NAME'`` with what the scan found.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from declone.scan.document import index_to_json, occurrences_to_json, summary_of, with_stats
 from declone.scan.families import jaccard
 from declone.scan.files import FileListing, is_backup_name, list_source_files
 from declone.scan.layout import declared_source_roots
 from declone.scan.normalise import is_docstring, is_pure_decorator, sets_test_false
 from declone.scan.occurrences import Occurrence, OccurrenceKind, Occurrences
-from declone.scan.parsing import extract_file
 from declone.scan.scanner import (
     ScanStats,
     build_index,
@@ -29,6 +30,9 @@ from declone.scan.scanner import (
 from declone.scan.scopes import find_scopes
 from declone.scan.source import decode_source, digest_of
 from declone.scan.testcode import TestCode, find_test_code
+
+if TYPE_CHECKING:
+    from declone.scan.parsing import extract_file
 
 __all__ = [
     "FileListing",
@@ -60,3 +64,13 @@ __all__ = [
     "summary_of",
     "with_stats",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The parser's modules load when first asked for: a scan that finds every file in its
+    # cache (or a plan that reads its index from there) never needs them.
+    if name == "extract_file":
+        from declone.scan.parsing import extract_file
+
+        return extract_file
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

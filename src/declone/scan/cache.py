@@ -46,7 +46,7 @@ from declone.scan.families import SimilarPairs, Summary, summaries_of
 
 __all__ = ["CachedStat", "FileBlobs", "ScanCache", "default_cache_dir", "encode_file"]
 
-_FORMAT = 14
+_FORMAT = 15
 _RACY_NS = 2_000_000_000
 _BATCH = 500
 

@@ -11,8 +11,8 @@ import ast
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, TypeVar
 
-from declone.config import PytestConfig
-from declone.model import ClassKind, ClassRecord, MethodInfo, frozen_instance
+from declone.config import PytestConfig, matches_option
+from declone.model import ClassKind, ClassRecord, MethodInfo
 from declone.scan.normalise import (
     COMPOUND_STATEMENTS,
     class_attributes,
@@ -64,12 +64,14 @@ def _normalise(statement: ast.stmt) -> _Normalised:
 
 
 def _normalise_header(node: ast.FunctionDef | ast.AsyncFunctionDef) -> _Header:
-    is_async = isinstance(node, ast.AsyncFunctionDef)
+    is_async = node.__class__ is ast.AsyncFunctionDef
     kind = "async def" if is_async else "def"
-    decorators = ",".join(dump(d) for d in node.decorator_list)
-    returns = dump(node.returns) if node.returns else ""
+    listed = node.decorator_list
+    # Most methods have no decorator: no generators to join then.
+    decorators = ",".join([dump(d) for d in listed]) if listed else ""
+    returns = dump(node.returns) if node.returns is not None else ""
     text = f"{kind} {node.name}({dump(node.args)})->{returns}@{decorators}"
-    written = tuple(dotted(d) for d in node.decorator_list)
+    written = tuple([dotted(d) for d in listed]) if listed else ()
     return text, short_hash(text), is_async, params_of(node.args), written
 
 
@@ -166,12 +168,35 @@ class Memo:
     ) -> _Value:
         """Keep ``value`` under ``key``; ``size`` tells the characters of an entry."""
         held = self._held.get(id(table), 0) + size(key, value)
-        while table and (len(table) >= self.limit or held > self.budget):
-            oldest = next(iter(table))  # dictionaries keep insertion order
-            held -= size(oldest, table.pop(oldest))
+        if table and (len(table) >= self.limit or held > self.budget):
+            held = self._forget_oldest(table, held, size)
         table[key] = value
         self._held[id(table)] = held
         return value
+
+    def _forget_oldest(
+        self, table: dict[_Key, _Value], held: int, size: Callable[[_Key, _Value], int]
+    ) -> int:
+        """Forget the oldest entries (dictionaries keep insertion order) down to three
+        quarters of the limit and of the budget; the characters then held.
+
+        A quarter at once: a dictionary finds its first entry by walking past the ones
+        removed before it, so forgetting one entry per new one walked them all again each
+        time, thousands per entry on a large repository of classes seen once.
+        """
+        keep_entries = max(1, self.limit * 3 // 4)
+        keep_chars = self.budget * 3 // 4
+        count = len(table)
+        oldest: list[_Key] = []
+        for key, value in table.items():
+            if count < keep_entries and held <= keep_chars:
+                break
+            oldest.append(key)
+            held -= size(key, value)
+            count -= 1
+        for key in oldest:
+            del table[key]
+        return held
 
     def clear(self) -> None:
         for table in (self.classes, self.methods, self.headers, self.statements):
@@ -310,21 +335,12 @@ class ClassCollector:
         lineno = first + facts.class_line + self.line_offset
         methods = tuple(
             [
-                frozen_instance(
-                    MethodInfo,
-                    name=name,
-                    is_async=is_async,
-                    params=params,
-                    lineno=lineno + line,
-                    decorators=decorators,
-                    body_hash=body_hash,
-                )
+                MethodInfo(name, is_async, params, lineno + line, decorators, body_hash)
                 for name, is_async, params, line, decorators, body_hash in facts.methods
             ]
         )
         kind, warns = self._classify(facts, col, in_function, in_test_class)
-        return frozen_instance(
-            ClassRecord,
+        return ClassRecord(
             name=facts.name,
             qualname=scope + facts.name,
             path=self.path,
@@ -470,8 +486,9 @@ class ClassCollector:
         texts = [header]
         hashes = [header_hash]
         statement_count = 1
+        normalised_statement = self._normalised_statement
         for statement in without_docstring(node.body):
-            text, text_hash, size = self._normalised_statement(statement)
+            text, text_hash, size = normalised_statement(statement)
             texts.append(text)
             hashes.append(text_hash)
             statement_count += size
@@ -512,26 +529,34 @@ class ClassCollector:
         return self._text(first_line(node), body.lineno - 1) + before_body
 
     def _normalised_statement(self, node: ast.stmt) -> _Normalised:
-        if self.memo is None:
+        memo = self.memo
+        if memo is None:
             return _normalise(node)
-        end = node.end_lineno or node.lineno
-        line = self.lines[node.lineno - 1 + self.line_offset]
+        lineno = node.lineno
+        end = node.end_lineno or lineno
+        line = self.lines[lineno - 1 + self.line_offset]
         key: str | tuple[str, int, int]
-        if end == node.lineno and line.isascii():
+        if end == lineno and line.isascii():
             # A statement on one line is its text alone, whatever the indentation.
             key = line[node.col_offset : node.end_col_offset]
         else:
-            key = (self._text(node.lineno, end), node.col_offset, node.end_col_offset or 0)
-        known = self.memo.statements.get(key)
+            key = (self._text(lineno, end), node.col_offset, node.end_col_offset or 0)
+        known = memo.statements.get(key)
         if known is None:
-            known = self.memo.remember(self.memo.statements, key, _normalise(node), _statement_size)
+            known = memo.remember(memo.statements, key, _normalise(node), _statement_size)
         return known
 
     def _classify(
         self, facts: ClassFacts, col: int, in_function: bool, in_test_class: bool
     ) -> tuple[ClassKind, bool]:
         """Decide like pytest: test methods make a test class; a constructor blocks collection."""
-        has_tests = any(self.pytest.is_test_function_name(name) for name in facts.method_names)
+        # ``is_test_function_name`` without a call per method (a scan asks it of them all).
+        functions = self.pytest.python_functions
+        has_tests = False
+        for name in facts.method_names:
+            if matches_option(name, functions):
+                has_tests = True
+                break
         collectable_name = self.pytest.is_test_class_name(facts.name)
         if has_tests:
             if collectable_name and facts.has_constructor and not facts.opted_out:

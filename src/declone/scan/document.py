@@ -9,7 +9,7 @@ within version 2) lists the production classes kept out of a family of test code
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from declone import __version__, jsontext
 from declone.model import (
@@ -26,7 +26,9 @@ from declone.model import (
     Variant,
     VariantDiff,
 )
-from declone.scan.occurrences import Occurrences
+
+if TYPE_CHECKING:
+    from declone.scan.occurrences import Occurrences
 
 __all__ = [
     "SCAN_SCHEMA_VERSION",

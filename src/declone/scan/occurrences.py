@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from declone.config import PytestConfig
 from declone.model import ClassKind, FileRecord
 from declone.scan.families import is_nested_in_class
-from declone.scan.parsing import extract_file
 from declone.scan.strings import find_classes_in_strings
 
 __all__ = ["Occurrence", "OccurrenceKind", "Occurrences", "occurrences_in_file"]
@@ -104,6 +103,8 @@ def occurrences_in_file(
         return (), longer_lines
     if is_backup:
         return tuple(Occurrence(path, n, OccurrenceKind.BACKUP) for n in hits), longer_lines
+    from declone.scan.parsing import extract_file  # not imported by a scan that parses nothing
+
     record = extract_file(path, data, pytest)
     if record.problem is not None:
         return tuple(Occurrence(path, n, OccurrenceKind.UNPARSED) for n in hits), longer_lines

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import ast
 import io
+import symtable
+import sys
 import tokenize
 
 from declone.config import PytestConfig
@@ -41,6 +43,9 @@ _TOO_COMPLEX = "too deeply nested or too large to parse (MemoryError); exclude t
 # Syntax errors that every Python version reports (with indentation and tab errors): LibCST's
 # parser is not tried on them, and would overflow its native stack on a few thousand brackets.
 _ERRORS_OF_EVERY_VERSION = ("too many nested parentheses",)
+#: Frames taken off the recursion limit while a class-less file's symbol table is built:
+#: some sixty levels of nesting (three per frame) below where the parse would give up.
+_NESTING_MARGIN = 20
 
 
 def extract_file(
@@ -89,6 +94,10 @@ def extract_source(
 def _extract_source(
     path: str, text: str, pytest: PytestConfig, digest: str, is_backup: bool
 ) -> FileRecord:
+    if "class" not in text and _parses_without_tree(path, text):
+        # Neither a class statement nor a commented-out one can be written without the word:
+        # all a scan learns of such a file is that it parses.
+        return FileRecord(path, digest, is_backup=is_backup)
     commented = tuple(find_commented_classes(path, text))
     # The memo keys classes by their lines, which must then be the parser's lines: a form
     # feed or a Unicode line separator ends a line for splitlines, not for the parser.
@@ -106,6 +115,29 @@ def _extract_source(
     collector = ClassCollector(path, lines, pytest, None, is_backup, 0, memo=memo)
     classes = tuple(collector.collect(tree.body, placed))
     return FileRecord(path, digest, classes, commented, is_backup=is_backup)
+
+
+def _parses_without_tree(path: str, text: str) -> bool:
+    """Whether ``ast.parse`` accepts ``text``, told without making its syntax tree: the
+    symbol table is built from the parser's own tree, at two thirds of ``ast.parse``'s cost.
+
+    ``True`` only when the parse would succeed. The symbol table rejects more than the
+    parser does (``nonlocal`` at module level, a duplicate parameter): ``False`` then, and
+    the caller parses the text to learn what is wrong, if anything. On deep nesting both
+    give up at a depth set by the recursion limit, the symbol table a level or two deeper
+    than the syntax tree: it is built under a limit lowered by a margin, so that it gives
+    up first.
+    """
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(limit - _NESTING_MARGIN)
+        try:
+            symtable.symtable(text, path, "exec")
+        finally:
+            sys.setrecursionlimit(limit)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _parse_around_remembered(

@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from declone.config import PytestConfig, Settings
 from declone.model import (
@@ -40,7 +41,6 @@ from declone.model import (
     frozen_replace,
 )
 from declone.scan.cache import FileBlobs, ScanCache, default_cache_dir, encode_file
-from declone.scan.document import document_text
 from declone.scan.families import (
     FamilyOptions,
     Linking,
@@ -54,11 +54,12 @@ from declone.scan.families import (
     settle_families,
 )
 from declone.scan.files import FileListing, SourceFile, list_source_files
-from declone.scan.occurrences import Occurrence, Occurrences, occurrences_in_file
-from declone.scan.parsing import extract_file
 from declone.scan.scopes import find_scopes
 from declone.scan.source import digest_of
 from declone.scan.testcode import TestCode, find_test_code
+
+if TYPE_CHECKING:
+    from declone.scan.occurrences import Occurrences
 
 __all__ = [
     "ScanStats",
@@ -147,6 +148,9 @@ def _read_and_extract(job: _Job) -> FileBlobs:
         reason = f"cannot read: {exc.strerror or exc}; check its permissions"
         problem = FileProblem(job.path, 0, reason)
         return _encode(FileRecord(job.path, "", problem=problem, is_backup=job.is_backup))
+    # Imported here: a scan that finds every file in its cache parses nothing.
+    from declone.scan.parsing import extract_file
+
     try:
         return _encode(extract_file(job.path, data, job.pytest, is_backup=job.is_backup))
     except Exception as exc:
@@ -477,6 +481,8 @@ def _overview(
         if as_document:
             document = cache.overview_document(key)
             if document is None:
+                from declone.scan.document import document_text  # an unchanged repo needs none
+
                 index = cache.overview(key) or _build_overview(
                     settings, cache, listing, refresh, options, test_code, whole_root, scopes
                 )
@@ -739,6 +745,8 @@ def find_occurrences(
 ) -> Occurrences:
     """Every line of the files a scan reads that says ``class NAME``, each in its bucket (see
     ``occurrences``). Reads every listed file, as grep would; parses only those that say it."""
+    from declone.scan.occurrences import Occurrence, Occurrences, occurrences_in_file
+
     listing = listing or list_source_files(settings)
     items: list[Occurrence] = []
     longer = 0
