@@ -18,6 +18,7 @@ from declone.plan.extraction import (
     build_extracted_module,
     first_party_names,
 )
+from declone.rewrite import ImportOrder
 from declone.scan.families import FamilyOptions, find_families
 from declone.scan.parsing import extract_source
 
@@ -270,3 +271,59 @@ def test_a_relative_import_above_the_top_package_is_refused() -> None:
     )
     with pytest.raises(ExtractionError, match=r"test_a.py:1:1: this relative import goes above"):
         extract(source)
+
+
+LONG_IMPORTS = textwrap.dedent(
+    """\
+    from collections import ChainMap, Counter, OrderedDict, defaultdict, deque, namedtuple
+
+
+    class Recorder:
+        def kinds(self):
+            return ChainMap, Counter, OrderedDict, defaultdict, deque, namedtuple
+    """
+)
+
+
+def imports_of(order: ImportOrder | None) -> str:
+    family = family_of(LONG_IMPORTS)
+    text = build_extracted_module(
+        family,
+        family.copies[0],
+        LONG_IMPORTS,
+        path="tests/support/recorder.py",
+        module="tests.support.recorder",
+        class_name="Recorder",
+        source_module="tests.unit.test_a",
+        needs_test_false=False,
+        import_order=order,
+    ).text
+    return text.split('"""\n\n', 1)[1].split("\n\n__all__")[0]
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        pytest.param(
+            None,
+            "from collections import (\n    ChainMap,\n    Counter,\n    OrderedDict,\n"
+            "    defaultdict,\n    deque,\n    namedtuple,\n)",
+            id="unconfigured: black at the class's width",
+        ),
+        pytest.param(
+            ImportOrder((("line_length", 100), ("profile", "black")), ".isort.cfg (isort)"),
+            "from collections import ChainMap, Counter, OrderedDict, defaultdict, deque, namedtuple",
+            id="the repository's 100 columns",
+        ),
+        pytest.param(
+            ImportOrder((("line_length", 60),), "setup.cfg (isort)"),
+            "from collections import (ChainMap, Counter, OrderedDict,\n"
+            "                         defaultdict, deque, namedtuple)",
+            id="isort's own grid at the repository's 60 columns",
+        ),
+    ],
+)
+def test_the_extracted_module_sorts_and_wraps_as_the_repository_configures(
+    order: ImportOrder | None, expected: str
+) -> None:
+    assert imports_of(order) == expected

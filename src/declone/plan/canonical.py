@@ -45,6 +45,7 @@ from declone.plan.importability import (
 from declone.plan.planner import Canonical, CanonicalOrigin, describe_canonical
 from declone.plan.staying import at_top_level
 from declone.registry import parse_canonical, read_registry
+from declone.rewrite import read_import_order
 from declone.scan import decode_source, is_backup_name
 
 __all__ = [
@@ -324,6 +325,7 @@ def _extracted(
             needs_test_false=needs_test_false,
             existing=existing,
             first_party=first_party_names(context.files, (*context.pythonpath, *context.roots)),
+            import_order=read_import_order(settings.root, (settings.root / path).parent),
         )
     except ExtractionError as exc:
         raise DecloneError(str(exc), ExitCode.USAGE) from exc

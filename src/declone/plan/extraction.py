@@ -25,9 +25,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import isort
+from isort.exceptions import ISortError
 
 from declone.model import ClassRecord, Family
 from declone.plan.staying import enclosing_block
+from declone.rewrite import ImportOrder, isort_config
 
 __all__ = [
     "ExtractedModule",
@@ -111,12 +113,16 @@ def build_extracted_module(
     needs_test_false: bool,
     existing: bytes | None = None,
     first_party: Iterable[str] = (),
+    import_order: ImportOrder | None = None,
 ) -> ExtractedModule:
     """The canonical module's text, taken from ``copy`` (whose file's text is ``source``).
 
     ``source_module`` is the dotted name of the copy's file, to resolve relative imports;
     ``first_party`` the repository's top-level module names (isort's first-party section).
     With ``existing`` (the bytes of the module at ``path``), the class is added to it.
+    ``import_order``, the sorter settings the repository gives the module's folder, sorts and
+    wraps its imports (and sets its line length) when the repository configures one;
+    otherwise isort's ``black`` profile at the width of the copied class.
     Raises :class:`ExtractionError` when the class needs something from its file that
     cannot travel (a helper function, a value computed at import time).
     """
@@ -146,14 +152,21 @@ def build_extracted_module(
     class_text = _class_text(lines, node, class_name, needs_test_false)
     needs = _needed(tree, node, source, source_module, copy)
     aliases = tuple(name for name in family.names if name != class_name)
-    limit = min(_LONG_LINE, max(_SHORT_LINE, *(len(line) for line in class_text.splitlines())))
-    local = [module, source_module, *first_party, *(i.module for i in needs.imports if i.relative)]
-    config = isort.Config(
-        profile="black",
-        line_length=limit,
-        known_first_party=sorted({name.partition(".")[0] for name in local if name}),
-        src_paths=(),
-    )
+    config = _configured(import_order)
+    if config is None:
+        limit = min(_LONG_LINE, max(_SHORT_LINE, *(len(x) for x in class_text.splitlines())))
+        local = [
+            module,
+            source_module,
+            *first_party,
+            *(i.module for i in needs.imports if i.relative),
+        ]
+        config = isort.Config(
+            profile="black",
+            line_length=limit,
+            known_first_party=sorted({name.partition(".")[0] for name in local if name}),
+            src_paths=(),
+        )
     if existing is None:
         text = _compose(family, copy, class_name, aliases, needs, class_text, config)
         return ExtractedModule(path, module, class_name, aliases, text)
@@ -478,6 +491,17 @@ def _absolute(statement: ast.ImportFrom, source_module: str, copy: ClassRecord) 
         )
     package = package[: len(package) - (statement.level - 1)]
     return ".".join([*package, *([statement.module] if statement.module else [])])
+
+
+def _configured(import_order: ImportOrder | None) -> isort.Config | None:
+    """isort's config for the repository's own sorter settings; None when it configures none
+    (or settings isort rejects: the loader reported those already)."""
+    if import_order is None or import_order.source == ImportOrder().source:
+        return None
+    try:
+        return isort_config(import_order.settings)
+    except (ISortError, TypeError, ValueError):
+        return None
 
 
 def _sorted_imports(lines: Sequence[str], config: isort.Config, indent: str = "") -> str:

@@ -11,7 +11,7 @@ comments a removed copy would lose.
 
 from declone.rewrite.bindings import ModuleFacts, read_module_facts
 from declone.rewrite.comments import CopyComment, comments_only_in_copy
-from declone.rewrite.importorder import ImportOrder
+from declone.rewrite.importorder import ImportOrder, isort_config
 from declone.rewrite.importsettings import read_import_order
 from declone.rewrite.rename import RenameStatus, remove_aliases, rename_legacy_imports
 from declone.rewrite.transform import (
@@ -34,6 +34,7 @@ __all__ = [
     "RewriteStatus",
     "class_used_elsewhere",
     "comments_only_in_copy",
+    "isort_config",
     "read_import_order",
     "read_module_facts",
     "remove_aliases",
