@@ -804,3 +804,37 @@ def test_flake8_import_order_takes_only_the_listed_names_for_first_party(
     assert settings["known_first_party"] == ("sqlalchemy", "test")
     config = isort_config(read_import_order(root).settings)
     assert isort.place_module("declone_support", config=config) == "THIRDPARTY"
+
+
+def test_a_new_section_goes_above_lines_isort_would_join(settings_repo: Any) -> None:
+    """isort joins ``from m import a`` and ``from m import b`` into one statement: a new
+    import that sorts before them goes above both, not between them."""
+    root = settings_repo(
+        {
+            "setup.cfg": "[flake8]\nimport-order-style = google\n"
+            "application-import-names = sqlalchemy,test\n"
+        }
+    )
+    block = ["from sqlalchemy import desc", "from sqlalchemy import ForeignKey"]
+    placed = place_import(block, "from declone_support import Address", read_import_order(root))
+    assert isinstance(placed, NewImport)
+    assert (placed.position, placed.blank_lines_after) == (0, 1)
+    source = src(
+        """\
+        from sqlalchemy import desc
+        from sqlalchemy import ForeignKey
+
+
+        class FakeGateway:
+            pass
+
+
+        def test():
+            return FakeGateway, desc, ForeignKey
+        """
+    )
+    assert replace(source, "declone_support", read_import_order(root)).decode() == (
+        "from declone_support import FakeGateway\n\n"
+        "from sqlalchemy import desc\nfrom sqlalchemy import ForeignKey\n\n\n"
+        "def test():\n    return FakeGateway, desc, ForeignKey\n"
+    )

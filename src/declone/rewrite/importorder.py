@@ -126,9 +126,9 @@ def place_import(
     gap_before = None if before is None else _blank_lines(lines, statements, flat[before][0], home)
     gap_after = None if after is None else _blank_lines(lines, statements, home, flat[after][0])
     if before is not None and (gap_before == 0 or after is None or gap_after):
-        return NewImport(text, owners[flat[before][1]] + 1, gap_before)
+        return NewImport(text, max(_owners_of(flat, owners, flat[before][0])) + 1, gap_before)
     if after is not None:
-        return NewImport(text, owners[flat[after][1]], None, gap_after)
+        return NewImport(text, min(_owners_of(flat, owners, flat[after][0])), None, gap_after)
     return fallback
 
 
@@ -192,6 +192,15 @@ def _neighbour(
 ) -> int | None:
     """The nearest name in ``positions`` that some statement of the block binds."""
     return next((k for k in positions if flat[k][1] in owners), None)
+
+
+def _owners_of(
+    flat: list[tuple[int, _Atom]], owners: dict[_Atom, int], statement: int
+) -> list[int]:
+    """The block's statements that bind the names of one statement of isort's output: isort
+    joins ``from m import a`` and ``from m import b`` into one, and the new line goes before
+    (or after) all of them, not between."""
+    return [owners[atom] for index, atom in flat if index == statement and atom in owners]
 
 
 def _blank_lines(
