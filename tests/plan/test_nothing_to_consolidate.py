@@ -239,3 +239,15 @@ def test_a_scope_whose_copies_are_all_nested_keeps_them(
         assert [(k["scope"], k["reason"]) for k in document["kept"]] == [
             ("b", "every copy defined inside a function or a class: stays")
         ]
+
+
+def test_finalize_says_nothing_to_do_without_an_error(
+    nested_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = files_of(nested_repo)
+    capsys.readouterr()
+    code = main(["finalize", "Recorder", "--root", str(nested_repo), "--no-cache"])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert err == NESTED_MESSAGE + "\n"
+    assert files_of(nested_repo) == before

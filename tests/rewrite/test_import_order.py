@@ -723,10 +723,11 @@ def test_flake8_import_order_puts_the_nearest_relative_import_first(settings_rep
 
 
 NESTED_SETTINGS = {
-    "pyproject.toml": "[tool.ruff]\nline-length = 79\n",
+    "pyproject.toml": '[project]\nname = "monorepo"\n',
     "collections/a/.isort.cfg": "[settings]\nprofile = black\nline_length = 100\n",
     "collections/b/setup.cfg": "[flake8]\nimport-order-style = google\n",
     "collections/c/ruff.toml": "[lint.isort]\ncombine-as-imports = true\n",
+    "collections/d/ruff.toml": 'line-length = 79\nignore = ["E402"]\n',
 }
 
 
@@ -749,8 +750,19 @@ NESTED_SETTINGS = {
             "ruff.toml [lint.isort]",
             {"profile": "black", "line_length": 88, "combine_as_imports": True},
         ),
+        (
+            "collections/d/tests",
+            "ruff.toml (ruff, without import rules)",
+            {"profile": "black", "line_length": 79},
+        ),
     ],
-    ids=["root", "isort-of-a-collection", "flake8-of-a-collection", "ruff-of-a-collection"],
+    ids=[
+        "root",
+        "isort-of-a-collection",
+        "flake8-of-a-collection",
+        "ruff-of-a-collection",
+        "ruff-without-import-rules",
+    ],
 )
 def test_each_folder_sorts_by_the_settings_nearest_to_it(
     settings_repo: Any, folder: str, source: str, expected: dict[str, object]
@@ -784,9 +796,12 @@ def test_a_long_import_is_wrapped_as_the_nearest_settings_say(settings_repo: Any
     assert collection.decode() == "import os\n\n" + one_line + "\n\n" + (
         "def test():\n    return FakeGateway, os\n"
     )
-    # isort's defaults elsewhere: 79 columns, a backslash (isort's own wrap without profile).
+    # isort's defaults where nothing is configured: 79 columns, isort's own backslash.
     wrapped = replace(source, LONG_MODULE, read_import_order(root, root / "tests")).decode()
     assert f"from {LONG_MODULE} import \\\n    FakeGateway\n" in wrapped
+    # ruff without its import rules: black's parentheses at ruff's 79 columns.
+    ruff = replace(source, LONG_MODULE, read_import_order(root, root / "collections/d")).decode()
+    assert f"from {LONG_MODULE} import (\n    FakeGateway,\n)\n" in ruff
 
 
 def test_flake8_import_order_takes_only_the_listed_names_for_first_party(

@@ -209,7 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DecloneError as exc:
         from declone.cli import output
 
-        output.error(exc.message)
+        if exc.exit_code == ExitCode.OK:  # nothing to do, said by a command that had no view
+            output.info(exc.message)
+        else:
+            output.error(exc.message)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         from declone.cli import output

@@ -11,7 +11,9 @@
 3. ruff selecting its ``I`` rules with no isort settings: ruff's defaults;
 4. flake8-import-order (``application-import-names``, ``import-order-style`` in
    ``.flake8``, ``setup.cfg`` or ``tox.ini``);
-5. ``.editorconfig`` (isort reads its ``max_line_length``), else isort's defaults.
+5. ruff's settings without its import rules: ruff's defaults all the same (the repository
+   is formatted black's way, and wraps a long import in parentheses);
+6. ``.editorconfig`` (isort reads its ``max_line_length``), else isort's defaults.
 
 ruff's options map to their isort equivalents, over ruff's own defaults (isort's ``black``
 profile at ruff's ``line-length``). Modules found in the source roots (isort's ``src_paths``,
@@ -100,6 +102,11 @@ def read_import_order(root: Path, folder: Path | None = None) -> ImportOrder:
         # flake8-import-order knows first-party modules only by application-import-names:
         # a module of the source roots it does not list is third party to it.
         settings, src, source = flake8, (), "flake8-import-order"
+    elif ruff is not None:
+        # ruff without its import rules still formats the repository (black's style): a long
+        # import is wrapped in parentheses, never with isort's default backslash.
+        settings, src = _from_ruff(ruff, {})
+        source = f"{ruff.path.name} (ruff, without import rules)"
     elif isort_file is not None:
         settings, src = _from_isort(isort_settings, isort_file)
         source = f"{isort_file.name} (isort)"
