@@ -11,7 +11,8 @@ checkout's settings):
   ``[tool:isort]`` in ``setup.cfg`` or ``tox.ini``, the first of them isort reads; settings
   whose ``skip_glob`` matches every file switch it off (``isort --check-only --diff``);
 - ruff: ``.ruff.toml``, ``ruff.toml``, ``[tool.ruff]`` in ``pyproject.toml``
-  (``ruff check --select I --diff`` and ``--select F401``);
+  (``ruff check --select I --diff`` and ``--select F401``, each only when the settings
+  select it: ruff's default rules include F401 and not the import order);
 - flake8: ``[flake8]`` in ``setup.cfg``, ``tox.ini`` or ``.flake8``, the first that has it;
   with ``import-order-style`` or ``application-import-names`` there, flake8-import-order
   too (``flake8 --select F401,I``; ``--select F401`` without them, since the plugin's
@@ -69,6 +70,8 @@ LINT_REQUIREMENTS = (
 #: The files that may hold a linter's settings, in no particular order.
 CONFIG_FILES = (".isort.cfg", "pyproject.toml", "setup.cfg", "tox.ini", ".flake8", "ruff.toml")
 _RUFF_FILES = (".ruff.toml", "ruff.toml")
+#: The rules ruff runs when its settings select none.
+_RUFF_DEFAULT_SELECT = ("E4", "E7", "E9", "F")
 #: isort's own order, and the sections it reads in each.
 _ISORT_SOURCES = (
     (".isort.cfg", ("settings", "isort")),
@@ -167,13 +170,37 @@ def _isort(configs: Mapping[str, str]) -> LintTool | None:
     return None
 
 
+def _ruff_selects(settings: Mapping[str, object], code: str) -> bool:
+    """ruff, with these settings, reports ``code``: a ``select`` (or ruff's default,
+    ``E4, E7, E9, F``) or ``extend-select`` prefix names it, and no ``ignore`` prefix as
+    specific takes it back (ruff's more specific selector wins, ``ignore`` on a tie). Both
+    the ``[lint]`` table and the top level, where older settings put the rules, are read."""
+    lint = settings.get("lint")
+    tables = [lint, settings] if isinstance(lint, dict) else [settings]
+
+    def specificity(key: str, default: Sequence[str] = ()) -> int:
+        """How closely ``key``'s selectors name ``code``: -1 not at all, 0 by ``ALL``."""
+        selectors = [p for table in tables for p in _patterns(table.get(key)) if p]
+        matching = [p for p in selectors or default if p == "ALL" or code.startswith(p)]
+        return max((0 if p == "ALL" else len(p) for p in matching), default=-1)
+
+    selected = max(specificity("select", _RUFF_DEFAULT_SELECT), specificity("extend-select"))
+    return selected >= 0 and selected > specificity("ignore")
+
+
+def _ruff_tool(source: str, settings: Mapping[str, object]) -> LintTool:
+    rules = tuple(code for code in ("F401", "I001") if _ruff_selects(settings, code))
+    select = tuple("I" if code == "I001" else code for code in rules)
+    return LintTool("ruff", source, select, off="" if select else "selects neither F401 nor I")
+
+
 def _ruff(configs: Mapping[str, str]) -> LintTool | None:
     for name in _RUFF_FILES:
         if name in configs:
-            return LintTool("ruff", name, ("F401", "I"))
+            return _ruff_tool(name, _toml(configs[name]) or {})
     table = (_toml(configs.get("pyproject.toml", "")) or {}).get("tool", {})
     if isinstance(table, dict) and isinstance(table.get("ruff"), dict):
-        return LintTool("ruff", "pyproject.toml [tool.ruff]", ("F401", "I"))
+        return _ruff_tool("pyproject.toml [tool.ruff]", table["ruff"])
     return None
 
 
@@ -400,10 +427,12 @@ def _commands(tool: LintTool, bin_dir: Path, files: Sequence[str]) -> list[list[
         return [[*isort, "--settings-path", ".", *files]]
     if tool.name == "ruff":
         ruff = [str(bin_dir / "ruff"), "check", "--no-cache", "--force-exclude"]
-        return [
-            [*ruff, "--select", "I", "--diff", *files],
-            [*ruff, "--select", "F401", "--output-format", "concise", *files],
-        ]
+        commands = []
+        if "I" in tool.select:
+            commands.append([*ruff, "--select", "I", "--diff", *files])
+        if "F401" in tool.select:
+            commands.append([*ruff, "--select", "F401", "--output-format", "concise", *files])
+        return commands
     flake8 = [str(bin_dir / "flake8"), "--select", ",".join(tool.select), "--no-show-source"]
     return [[*flake8, "--format", "default", *files]]
 

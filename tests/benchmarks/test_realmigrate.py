@@ -370,13 +370,33 @@ FLAKE8_EXCLUDE = (
         ),
         pytest.param(
             {"pyproject.toml": "[tool.ruff]\nline-length = 99\n[tool.black]\n"},
-            {"ruff": LintTool("ruff", "pyproject.toml [tool.ruff]", ("F401", "I"))},
+            {"ruff": LintTool("ruff", "pyproject.toml [tool.ruff]", ("F401",))},
             id="ruff-pyproject",
         ),
         pytest.param(
             {"ruff.toml": "", "pyproject.toml": "[project]\nname = 'x'\n"},
+            {"ruff": LintTool("ruff", "ruff.toml", ("F401",))},
+            id="ruff-toml-defaults",
+        ),
+        pytest.param(
+            {"ruff.toml": "[lint]\nextend-select = ['I001']\n"},
             {"ruff": LintTool("ruff", "ruff.toml", ("F401", "I"))},
-            id="ruff-toml",
+            id="ruff-extending-the-defaults-with-the-import-order",
+        ),
+        pytest.param(
+            {".ruff.toml": "select = ['F', 'I']\nignore = ['F401']\n"},
+            {"ruff": LintTool("ruff", ".ruff.toml", ("I",))},
+            id="ruff-top-level-rules-with-a-more-specific-ignore",
+        ),
+        pytest.param(
+            {"ruff.toml": "[lint]\nselect = ['ALL']\nignore = ['I']\n"},
+            {"ruff": LintTool("ruff", "ruff.toml", ("F401",))},
+            id="ruff-all-but-the-import-order",
+        ),
+        pytest.param(
+            {"ruff.toml": "[lint]\nselect = ['E']\n"},
+            {"ruff": LintTool("ruff", "ruff.toml", off="selects neither F401 nor I")},
+            id="ruff-selecting-neither",
         ),
         pytest.param(
             {".flake8": "[flake8]\nignore = E203\nexclude =\n    tests/fixtures\n    tests/pkgs\n"},
@@ -436,7 +456,7 @@ def test_the_linters_of_a_tiny_tree_are_read_from_its_files(write_tree) -> None:
         ),
     }
     assert linters.folder_linters(linters.read_configs(root / "collections/one")) == {
-        "ruff": LintTool("ruff", "ruff.toml", ("F401", "I"))
+        "ruff": LintTool("ruff", "ruff.toml", ("I",))
     }
 
 
@@ -521,12 +541,15 @@ def test_new_findings_are_those_after_that_were_not_before_as_often() -> None:
     assert linters.new_findings([unused, order], []) == []
 
 
+RUFF_AND_ISORT = "[tool.isort]\nprofile = 'black'\n[tool.ruff.lint]\nextend-select = ['I']\n"
+
+
 def test_real_isort_and_ruff_find_what_a_rewrite_unsorted(write_tree) -> None:  # type: ignore[no-untyped-def]
     sorted_text = "import json\nimport sys\n\nprint(json, sys)\n"
     before = (
         write_tree(
             {
-                "before/pyproject.toml": "[tool.isort]\nprofile = 'black'\n[tool.ruff]\n",
+                "before/pyproject.toml": RUFF_AND_ISORT,
                 "before/pkg/a.py": sorted_text,
             }
         )
@@ -535,7 +558,7 @@ def test_real_isort_and_ruff_find_what_a_rewrite_unsorted(write_tree) -> None:  
     after = (
         write_tree(
             {
-                "after/pyproject.toml": "[tool.isort]\nprofile = 'black'\n[tool.ruff]\n",
+                "after/pyproject.toml": RUFF_AND_ISORT,
                 "after/pkg/a.py": "import sys\nimport json\nimport os\n\nprint(json, sys)\n",
             }
         )
@@ -559,6 +582,16 @@ def test_real_isort_and_ruff_find_what_a_rewrite_unsorted(write_tree) -> None:  
         ("I001", "+ import sys", 4),
         ("F401", "`os` imported but unused", 3),
     ]
+
+
+def test_ruff_runs_only_the_rules_its_settings_select(write_tree) -> None:  # type: ignore[no-untyped-def]
+    unsorted = "import sys\nimport json\nimport os\n\nprint(json, sys)\n"
+    root = write_tree({"pyproject.toml": "[tool.ruff]\nline-length = 99\n", "pkg/a.py": unsorted})
+    tools = linters.folder_linters(linters.read_configs(root))
+    [run] = linters.find_lint_runs(["pkg/a.py"], {"pkg/a.py": ""}, lambda folder: tools)
+    result = linters.run_tool(VENV_BIN, root, run)
+    assert result.error == ""
+    assert [(f.code, f.line) for f in result.findings] == [("F401", 3)]
 
 
 def test_lint_runs_are_compared_per_tool_over_their_folders() -> None:
