@@ -251,3 +251,26 @@ def test_finalize_says_nothing_to_do_without_an_error(
     err = capsys.readouterr().err
     assert err == NESTED_MESSAGE + "\n"
     assert files_of(nested_repo) == before
+
+
+def test_paths_that_keep_only_nested_copies_are_named_in_the_message(
+    repo: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = repo(
+        {
+            "tests/nested/test_a.py": in_function(),
+            "tests/nested/test_b.py": in_function(),
+            **{f"tests/top/test_{n}.py": HELPER.format(name="Recorder") for n in "cd"},
+        }
+    )
+    args = ["Recorder", "--root", str(root), "--paths", "tests/nested"]
+    code, document = run_json(capsys, "plan", *args)
+    assert code == 0
+    assert document["nothing_to_do"] == (
+        "nothing to do: every copy of Recorder under tests/nested is defined inside a "
+        "function or a class, where no import can replace it"
+    )
+    # Without --paths the module-level copies are planned: "every copy" would not be true.
+    code, document = run_json(capsys, "plan", "Recorder", "--root", str(root))
+    assert code == 0
+    assert "nothing_to_do" not in document

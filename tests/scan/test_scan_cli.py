@@ -95,6 +95,8 @@ def test_bad_inputs_are_reported_and_skipped(write_tree, capsys, tmp_path: Path)
     assert "not valid utf-8" in problems["notutf8.py"]["reason"]
     assert problems["syntax.py"]["reason"].startswith("syntax error")
     assert "over the" in problems["huge.py"]["reason"]
+    # Without a cache nothing comes from one, not even the files too big to read.
+    assert document["stats"]["from_cache"] == 0
     assert problems["dangling.py"]["reason"] == "broken symlink; skipped"
     assert "outside the scanned root" in problems["escape.py"]["reason"]
     if os.geteuid() != 0:  # root reads anything

@@ -82,11 +82,20 @@ class NothingToConsolidate(DecloneError):
     """No copy of a family can become an import: each is defined inside a function or a
     class, or under a module-level block. Not a failure (exit 0): nothing is left to do."""
 
-    def __init__(self, root: Path, family: str, copies: tuple[ClassRecord, ...]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        family: str,
+        copies: tuple[ClassRecord, ...],
+        *,
+        under: tuple[str, ...] = (),
+    ) -> None:
         where = _unreplaceable(copies)
+        # ``under``: the ``--paths`` that kept only these copies, of which "every" then speaks.
+        paths = f" under {', '.join(under)}" if under else ""
         super().__init__(
-            f"nothing to do: every copy of {family} is defined {where}, where no import can "
-            "replace it",
+            f"nothing to do: every copy of {family}{paths} is defined {where}, where no "
+            "import can replace it",
             ExitCode.OK,
         )
         self.root = root

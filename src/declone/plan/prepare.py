@@ -175,6 +175,19 @@ def prepare_plans(
     ``--extract-to`` names ``{scope}`` or when ``propose`` asks for a proposal (no canonical
     given nor registered)."""
     index, stats = scan_repository(settings, on_total=on_total, on_progress=on_progress)
+    try:
+        return _prepare_plans(settings, request, index, stats)
+    except NothingToConsolidate as nothing:
+        if not request.only_paths:
+            raise
+        raise NothingToConsolidate(
+            nothing.root, nothing.family, nothing.copies, under=request.only_paths
+        ) from None
+
+
+def _prepare_plans(
+    settings: Settings, request: PlanRequest, index: ScanIndex, stats: ScanStats
+) -> PreparedPlans:
     found = _named_family(index, request.family)
     family = _under_paths(found, request.only_paths) if found is not None else None
     if found is not None and family is None:

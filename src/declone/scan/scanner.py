@@ -414,7 +414,8 @@ def _load_record(blob: bytes) -> FileRecord:
 def _stats(listing: FileListing, refresh: _Refresh, started: float, cache: ScanCache) -> ScanStats:
     files = len(listing.files)
     seconds = time.perf_counter() - started
-    return ScanStats(files, refresh.parsed, files - refresh.parsed, seconds, cache.problem)
+    # A file too big to scan is neither parsed nor read from the cache.
+    return ScanStats(files, refresh.parsed, len(refresh.cached), seconds, cache.problem)
 
 
 def scan_overview(
