@@ -324,3 +324,39 @@ def test_the_json_of_a_dry_run_shows_the_module_as_a_diff(
     )
     assert json.loads(json.dumps(document["changed"]))[0]["created"] is False
     assert (root / MODULE).read_text() == '"""Doubles."""\n\n__all__ = []\n'
+
+
+def test_a_name_the_class_imports_from_the_module_itself_needs_no_import() -> None:
+    """The class's file imports ``encode`` from the very module it is added to (a class an
+    earlier migration extracted there): the module binds it above the class, so no import,
+    which would be the module importing itself."""
+    existing = textwrap.dedent(
+        '''\
+        """Doubles."""
+
+        import os
+
+        __all__ = ["encode"]
+
+
+        def encode(text):
+            return text + os.sep
+        '''
+    )
+    source = SOURCE.replace("from .helpers import encode", "from ..support.doubles import encode")
+    text = add_to(existing, source).decode()
+    assert "from tests.support.doubles import" not in text
+    assert text.startswith(
+        '"""Doubles."""\n\n'
+        "from __future__ import annotations\n\n"
+        "import json\n"
+        "import os\n"
+        "from typing import TYPE_CHECKING\n\n"
+        "if TYPE_CHECKING:\n"
+        "    from tests.unit.types import Message\n\n"
+        '__all__ = ["encode", "Recorder"]\n'
+    )
+    assert "self.sent.append(encode(json.dumps(message)))" in text
+    namespace: dict[str, object] = {}
+    exec(compile(text, "tests/support/doubles.py", "exec"), namespace)  # the module runs
+    assert "Recorder" in namespace

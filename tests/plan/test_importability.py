@@ -105,3 +105,57 @@ def test_a_module_outside_the_repo_needs_installing() -> None:
     assert present.importable
     assert present.via == "installed"
     assert "installed" in present.condition
+
+
+def test_absolute_imports_are_found_in_every_block_and_only_there() -> None:
+    import ast
+    import textwrap
+
+    from declone.plan.prepare import absolute_imports
+
+    source = textwrap.dedent(
+        """\
+        import os, a.b as ab
+        from . import sibling
+        from .pkg import thing
+        from c.d import e
+        from c.star import *
+
+        def f():
+            import g
+            class K:
+                from h import i
+                def m(self):
+                    with open(x) as y:
+                        import j
+
+        try:
+            import k
+        except ImportError:
+            import l
+        else:
+            import m
+        finally:
+            import n
+
+        if os.name:
+            import o
+        else:
+            import p
+        while False:
+            import q
+        for z in ():
+            import r
+        match z:
+            case 1:
+                import s
+        value = [__import__("not_a_statement")]
+        import os
+        """
+    )
+    found = absolute_imports(ast.parse(source))
+    assert len(found) == len(set(found))
+    assert set(found) == {
+        *("os", "a.b", "c.d", "c.d.e", "c.star", "g", "h", "h.i", "j", "k", "l", "m", "n"),
+        *("o", "p", "q", "r", "s"),
+    }

@@ -171,7 +171,15 @@ def build_extracted_module(
         text = _compose(family, copy, class_name, aliases, needs, class_text, config)
         return ExtractedModule(path, module, class_name, aliases, text)
     text = _extended(
-        _decoded(existing, path), path, family, copy, class_name, aliases, needs, class_text, config
+        _decoded(existing, path),
+        _Target(path, module),
+        family,
+        copy,
+        class_name,
+        aliases,
+        needs,
+        class_text,
+        config,
     )
     return ExtractedModule(path, module, class_name, aliases, text, existing)
 
@@ -578,9 +586,17 @@ def _provenance(family: Family, copy: ClassRecord, class_name: str, limit: int) 
     return textwrap.indent(textwrap.fill(text, width=limit - 2), "# ") + "\n"
 
 
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """The module a class is added to: its file and its dotted name."""
+
+    path: str
+    module: str
+
+
 def _extended(
     existing: str,
-    path: str,
+    target: _Target,
     family: Family,
     copy: ClassRecord,
     class_name: str,
@@ -590,6 +606,7 @@ def _extended(
     config: isort.Config,
 ) -> str:
     """``existing`` with the class appended and its imports merged into the import block."""
+    path = target.path
     try:
         tree = ast.parse(existing)
     except (SyntaxError, ValueError) as exc:
@@ -603,7 +620,11 @@ def _extended(
                 f"{path}:{line}:1: the module already binds {name}; choose another --name "
                 "or another module to extract to"
             )
-    imports = tuple(i for i in needs.imports if not _already_imported(bindings, i, path))
+    imports = tuple(
+        i
+        for i in needs.imports
+        if not _bound_here(bindings, i, target.module) and not _already_imported(bindings, i, path)
+    )
     constants = _new_constants(bindings, needs.constants, existing, path)
     future = needs.future_annotations and not _has_future_annotations(tree)
     if future and any(_annotations_in(s) for s in tree.body):
@@ -639,6 +660,17 @@ def _annotations_in(statement: ast.stmt) -> bool:
         or (isinstance(n, ast.arg) and n.annotation is not None)
         or (isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.returns is not None)
         for n in ast.walk(statement)
+    )
+
+
+def _bound_here(bindings: dict[str, list[_Binding]], needed: _Import, module: str) -> bool:
+    """Whether ``needed`` imports a name from the very module the class is added to, which
+    binds it at run time (a class extracted there before): above the class once it is
+    appended, with no import."""
+    return (
+        needed.module == module
+        and needed.asname in (None, needed.name)
+        and any(not binding.type_checking for binding in bindings.get(needed.name, ()))
     )
 
 

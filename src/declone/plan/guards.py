@@ -168,17 +168,20 @@ def without_cycles(
 def without_dropped_comments(
     plan: Plan,
     texts: Mapping[str, str],
+    trees: Mapping[str, ast.Module | None],
     canonical_text: str,
     *,
     drop_comments: bool,
 ) -> Plan:
     """``plan`` with each copy that would lose a comment the canonical lacks kept as it is
-    (or, with ``drop_comments``, planned with the comments it drops named)."""
+    (or, with ``drop_comments``, planned with the comments it drops named). ``trees`` are
+    ``texts`` parsed (``None`` for a text that does not parse)."""
 
     def guard(entry: CopyPlan) -> CopyPlan:
         if not entry.changes_file or entry.path not in texts:
             return entry
-        dropped = _dropped_comments(entry, texts[entry.path], canonical_text)
+        tree = trees.get(entry.path)
+        dropped = _dropped_comments(entry, texts[entry.path], tree, canonical_text)
         if not dropped:
             return entry
         first_line, first_text = dropped[0]
@@ -196,18 +199,20 @@ def without_dropped_comments(
     return dataclasses.replace(plan, entries=tuple(guard(entry) for entry in plan.entries))
 
 
-def _dropped_comments(entry: CopyPlan, text: str, canonical_text: str) -> list[tuple[int, str]]:
+def _dropped_comments(
+    entry: CopyPlan, text: str, tree: ast.Module | None, canonical_text: str
+) -> list[tuple[int, str]]:
     """Comments the rewrite of ``entry`` deletes that ``canonical_text`` does not have: those
     of the class (with the comment lines right above it), less those inside the members a
     residual keeps."""
     lines = text.splitlines()
-    start = _first_removed_line(entry, text, lines)
+    start = _first_removed_line(entry, tree, lines)
     copy_text = "\n".join(lines[start - 1 : entry.end_lineno]) + "\n"
     try:
         found = comments_only_in_copy(copy_text, canonical_text, start_line=start)
     except (SyntaxError, ValueError):
         return []
-    kept = _kept_ranges(entry, text)
+    kept = _kept_ranges(entry, tree)
     return [
         (comment.line, comment.text)
         for comment in found
@@ -215,13 +220,11 @@ def _dropped_comments(entry: CopyPlan, text: str, canonical_text: str) -> list[t
     ]
 
 
-def _first_removed_line(entry: CopyPlan, text: str, lines: list[str]) -> int:
+def _first_removed_line(entry: CopyPlan, tree: ast.Module | None, lines: list[str]) -> int:
     """The first line the rewrite deletes with the class: its decorators, and the comment
     lines right above it unless the class opens the module (a module's header comments
     stay in place)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    if tree is None:
         return entry.lineno
     position = next(
         (
@@ -242,13 +245,9 @@ def _first_removed_line(entry: CopyPlan, text: str, lines: list[str]) -> int:
     return start
 
 
-def _kept_ranges(entry: CopyPlan, text: str) -> list[tuple[int, int]]:
+def _kept_ranges(entry: CopyPlan, tree: ast.Module | None) -> list[tuple[int, int]]:
     """Line ranges of the members a residual subclass keeps (their comments stay)."""
-    if entry.action is not Action.RESIDUAL or not entry.keep_members:
-        return []
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    if entry.action is not Action.RESIDUAL or not entry.keep_members or tree is None:
         return []
     node = next(
         (n for n in tree.body if isinstance(n, ast.ClassDef) and n.lineno == entry.lineno), None

@@ -67,7 +67,7 @@ from declone.plan.staying import (
     staying_reasons,
     subclasses_by_base,
 )
-from declone.rewrite import read_module_facts
+from declone.rewrite import ModuleFacts, read_module_facts
 from declone.scan import is_pure_decorator, sets_test_false
 
 __all__ = [
@@ -288,6 +288,7 @@ def plan_migration(
     is_test_code: Callable[[str], bool] | None = None,
     read_tree: TreeReader | None = None,
     inert_bases: tuple[str, ...] = (),
+    trees: Mapping[str, ast.Module | None] | None = None,
 ) -> Plan:
     """One action per copy of ``family``.
 
@@ -305,7 +306,8 @@ def plan_migration(
             f"{canonical.module} is imported from the installed package: the interpreter "
             "that runs pytest needs it installed" + ("" if installed else " (it is not)")
         )
-    trees = {path: _parse(text) for path, text in sources.items()}
+    if trees is None:
+        trees = {path: _parse(text) for path, text in sources.items()}
     marked = any(mark_name(d) for copy in family.copies for d in copy.decorators)
     planning = _Planning(
         canonical=canonical,
@@ -341,6 +343,14 @@ class _Planning:
     is_test_code: Callable[[str], bool]
     reader: BaseReader
     subclasses: Mapping[str, tuple[ClassRecord, ...]]
+    #: Each file's bindings and name uses, read once for all its copies (filled as needed).
+    facts: dict[str, ModuleFacts] = field(default_factory=dict)
+
+    def facts_of(self, path: str, tree: ast.Module) -> ModuleFacts:
+        facts = self.facts.get(path)
+        if facts is None:
+            facts = self.facts[path] = read_module_facts(tree)
+        return facts
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -411,7 +421,8 @@ def _plan_copy(copy: ClassRecord, planning: _Planning) -> CopyPlan:
         return _skip(
             copy, "class not found at module level; scan again", "not found at module level"
         )
-    if _already_residual(node, tree, canonical):
+    facts = planning.facts_of(copy.path, tree)
+    if _already_residual(node, facts, canonical):
         return _entry(copy, Action.DONE, f"already a subclass of {canonical.reference}")
     if (
         canonical.path is not None
@@ -433,7 +444,7 @@ def _plan_copy(copy: ClassRecord, planning: _Planning) -> CopyPlan:
             "cannot import the canonical",
             import_check=importable,
         )
-    problem, cause = _namespace_problem(copy, tree, planning.name_counts)
+    problem, cause = _namespace_problem(copy, tree, facts, planning.name_counts)
     if problem:
         return _skip(copy, problem, cause, import_check=importable)
     held = _registering_member(node) or _inherited_mark(copy, node, planning)
@@ -526,11 +537,10 @@ def _canonical_diff(copy: ClassRecord, node: ast.ClassDef, canonical: Canonical)
     return source_diff(canonical.source, ast.unparse(node), canonical.reference, label)
 
 
-def _already_residual(node: ast.ClassDef, tree: ast.Module, canonical: Canonical) -> bool:
+def _already_residual(node: ast.ClassDef, facts: ModuleFacts, canonical: Canonical) -> bool:
     if len(node.bases) != 1 or node.keywords or not isinstance(node.bases[0], ast.Name):
         return False
     base = node.bases[0].id
-    facts = read_module_facts(tree)
     return any(b.imports(canonical.module, canonical.name) for b in facts.bindings_of(base))
 
 
@@ -551,10 +561,12 @@ def _replace_reason(copy: ClassRecord, canonical: Canonical) -> str:
 
 
 def _namespace_problem(
-    copy: ClassRecord, tree: ast.Module, name_counts: Mapping[tuple[str, str], int]
+    copy: ClassRecord,
+    tree: ast.Module,
+    facts: ModuleFacts,
+    name_counts: Mapping[tuple[str, str], int],
 ) -> tuple[str, str]:
     """Why the copy's name cannot become an import, and its cause; ``("", "")`` if it can."""
-    facts = read_module_facts(tree)
     if name_counts.get((copy.path, copy.name), 0) > 1:
         return f"{copy.name} is defined more than once in the file", "defined twice in one file"
     rebound = [

@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import functools
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -199,15 +199,14 @@ def _prepare_plans(
             ExitCode.USAGE,
         )
     base = import_context(settings.pytest, [record.path for record in index.files])
-    raw, texts = _read_family_files(settings, family)
-    trees = {path: tree for path, tree in ((p, _parse(t)) for p, t in texts.items()) if tree}
+    family_files = _read_family_files(settings, family)
     scope_of = find_scopes(settings.root, [record.path for record in index.files])
     packages = declared_source_roots(settings.root, {"", *scope_of.values()})
     context = with_roots(
         base,
         (
             *packages,
-            *learned_roots(base, {path: absolute_imports(tree) for path, tree in trees.items()}),
+            *learned_roots(base, family_files.imports),
         ),
     )
 
@@ -223,7 +222,14 @@ def _prepare_plans(
     proposed = request.propose and not (chosen or registered) and family is not None
     if not proposed and (template is None or SCOPE_PLACEHOLDER not in template):
         part = _prepare_part(
-            settings, request, index, stats, family, context, raw, texts, whole=found
+            settings,
+            request,
+            index,
+            stats,
+            family,
+            context,
+            family_files,
+            whole=found,
         )
         return PreparedPlans(settings, index, stats, family, (guarded(part),), ())
     if family is None:
@@ -252,7 +258,7 @@ def _prepare_plans(
         sub = dataclasses.replace(sub, scopes=(scope,))
         scoped = dataclasses.replace(request, extract_to=target(scope))
         try:
-            part = _prepare_part(settings, scoped, index, stats, sub, context, raw, texts)
+            part = _prepare_part(settings, scoped, index, stats, sub, context, family_files)
         except NothingToConsolidate as nothing:
             # No copy of this scope can become an import; the other scopes' can.
             kept.append(ScopeNote(scope, tuple(copies), nothing.stays))
@@ -291,17 +297,18 @@ def _prepare_part(
     stats: ScanStats,
     family: Family | None,
     context: ImportContext,
-    raw: dict[str, bytes],
-    texts: dict[str, str],
+    files: _FamilyFiles,
     *,
     whole: Family | None = None,
 ) -> PreparedPlan:
-    """One canonical and the plan of ``family``'s copies to it.
+    """One canonical and the plan of ``family``'s copies to it (``files`` may hold more
+    files: those of the whole family).
 
     ``whole`` is the family before ``--paths`` kept some of its copies: an existing
     canonical that is one of its copies outside those paths still compares body to body.
     """
-    preferred = _preferred_sources(settings, index, family, context, texts) if family else ()
+    texts, parsed = files.texts, files.parsed
+    preferred = _preferred_sources(settings, index, family, context, files) if family else ()
     choice = CanonicalChoice(
         request.canonical, request.extract_to, request.variant, request.name, preferred
     )
@@ -322,6 +329,7 @@ def _prepare_part(
         settings.pytest,
         context,
         {path: texts[path] for path in family.files if path in texts},
+        trees={path: parsed[path] for path in family.files if path in parsed},
         installed=resolved.installed,
         unsafe=request.unsafe,
         read_tree=read_tree,
@@ -336,13 +344,14 @@ def _prepare_part(
     plan = without_dropped_comments(
         plan,
         texts,
+        parsed,
         _canonical_class_text(resolved, canonical_text, texts),
         drop_comments=request.drop_comments,
     )
     plan = without_unused_imports(
-        plan, texts, functools.partial(_other_files, settings, index), is_test_code
+        plan, parsed, functools.partial(_other_files, settings, index), is_test_code
     )
-    sources = {path: raw[path] for path in family.files if path in raw}
+    sources = {path: files.raw[path] for path in family.files if path in files.raw}
     return PreparedPlan(settings, index, stats, family, plan, resolved, sources, context)
 
 
@@ -351,20 +360,17 @@ def _preferred_sources(
     index: ScanIndex,
     family: Family,
     context: ImportContext,
-    texts: dict[str, str],
+    files: _FamilyFiles,
 ) -> tuple[str, ...]:
     """The family's files, best source of an extracted canonical first: one that the most of
     the family's files already import (a shared helper module), then one that is not a test
     module pytest collects, then one this interpreter's ``ast`` reads (not a newer grammar)."""
     imported_by: dict[str, int] = {}
-    for path, text in texts.items():
-        tree = _parse(text)
-        if tree is None:
-            continue
+    for path, modules in files.imports.items():
         entries = sys_path_for(context, path)
-        for module in absolute_imports(tree):
+        for module in modules:
             for candidate in module_paths_for(module, entries):
-                if candidate in texts and candidate != path:
+                if candidate in files.texts and candidate != path:
                     imported_by[candidate] = imported_by.get(candidate, 0) + 1
                     break
     newer_grammar = {record.path for record in index.files if record.parsed_by_fallback}
@@ -374,16 +380,28 @@ def _preferred_sources(
             key=lambda path: (
                 -imported_by.get(path, 0),
                 settings.pytest.is_test_file(path),
-                path in newer_grammar or path not in texts,
+                path in newer_grammar or path not in files.texts,
                 path,
             ),
         )
     )
 
 
-def _read_family_files(
-    settings: Settings, family: Family | None
-) -> tuple[dict[str, bytes], dict[str, str]]:
+@dataclass(frozen=True, slots=True)
+class _FamilyFiles:
+    """The family's files, each read, decoded and parsed once for every step of the plan."""
+
+    #: Their bytes (a file that cannot be read is absent).
+    raw: Mapping[str, bytes]
+    #: Their text (a file that cannot be decoded is absent).
+    texts: Mapping[str, str]
+    #: Their syntax tree, for each text (``None`` for one that does not parse).
+    parsed: Mapping[str, ast.Module | None]
+    #: The modules each file that parses imports absolutely (``absolute_imports``).
+    imports: Mapping[str, tuple[str, ...]]
+
+
+def _read_family_files(settings: Settings, family: Family | None) -> _FamilyFiles:
     raw: dict[str, bytes] = {}
     texts: dict[str, str] = {}
     for path in family.files if family is not None else ():
@@ -395,7 +413,9 @@ def _read_family_files(
         decoded = decode_source(data)
         if not isinstance(decoded, FileProblem):
             texts[path] = decoded[0]
-    return raw, texts
+    parsed = {path: _parse(text) for path, text in texts.items()}
+    imports = {path: absolute_imports(tree) for path, tree in parsed.items() if tree is not None}
+    return _FamilyFiles(raw, texts, parsed, imports)
 
 
 def _canonical_text(settings: Settings, resolved: ResolvedCanonical) -> str:
@@ -414,7 +434,7 @@ def _canonical_text(settings: Settings, resolved: ResolvedCanonical) -> str:
 
 
 def _canonical_class_text(
-    resolved: ResolvedCanonical, module_text: str, texts: dict[str, str]
+    resolved: ResolvedCanonical, module_text: str, texts: Mapping[str, str]
 ) -> str:
     """The canonical class as written, with the comment lines right above it: its comments
     are no loss. For a canonical taken from a copy, that copy as its file has it."""
@@ -500,13 +520,36 @@ def absolute_imports(tree: ast.Module) -> tuple[str, ...]:
     """The dotted modules a file imports absolutely at any depth: ``from a.b import c``
     gives ``a.b`` and ``a.b.c`` (``c`` may be a module)."""
     found: list[str] = []
-    for node in ast.walk(tree):
+    for node in _import_statements(tree.body):
         if isinstance(node, ast.Import):
             found.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        elif node.level == 0 and node.module:
             found.append(node.module)
             found.extend(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
     return tuple(dict.fromkeys(found))
+
+
+#: The fields of a statement that hold statements (``handlers`` and ``cases`` hold them one
+#: level down, in their own ``body``).
+_BLOCKS = ("body", "orelse", "finalbody")
+
+
+def _import_statements(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement in ``body`` and the blocks nested in it, functions and classes
+    included. Only statements are visited: an import is one, and expressions are most of a
+    tree's nodes (``ast.walk`` visits them all, several times the cost)."""
+    pending = [body]
+    while pending:
+        for node in pending.pop():
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                yield node
+                continue
+            for field in _BLOCKS:
+                inner = getattr(node, field, None)
+                if inner and isinstance(inner, list) and isinstance(inner[0], ast.stmt):
+                    pending.append(inner)
+            for clause in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+                pending.append(clause.body)
 
 
 def _named_family(index: ScanIndex, name: str) -> Family | None:

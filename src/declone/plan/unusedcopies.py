@@ -17,8 +17,8 @@ reads, which linters report all the same (the reason names the file that reaches
 Only in test code: a class in a module that ships is part of what its users may import, from
 outside the repository, and its module keeps the import.
 
-Pure but for ``read_others``, which the caller gives: the plan and the family's texts in,
-the plan with those copies marked out.
+Pure but for ``read_others``, which the caller gives: the plan and the family's parsed files
+in, the plan with those copies marked out.
 """
 
 from __future__ import annotations
@@ -47,16 +47,17 @@ OtherFiles = Callable[[], Iterable[tuple[str, bytes]]]
 
 def without_unused_imports(
     plan: Plan,
-    texts: Mapping[str, str],
+    trees: Mapping[str, ast.Module | None],
     read_others: OtherFiles,
     is_test_code: Callable[[str], bool],
 ) -> Plan:
     """``plan`` with each copy in test code that nothing uses, in its file or through it,
-    planned to go without the canonical's import."""
+    planned to go without the canonical's import. ``trees`` are the family's files parsed
+    (``None`` for one that does not parse)."""
     unused = [
         entry
         for entry in plan.changes
-        if is_test_code(entry.path) and _unused_in_its_file(entry, texts)
+        if is_test_code(entry.path) and _unused_in_its_file(entry, trees.get(entry.path))
     ]
     if not unused:
         return plan
@@ -82,12 +83,8 @@ def without_unused_imports(
     return dataclasses.replace(plan, entries=tuple(mark(entry) for entry in plan.entries))
 
 
-def _unused_in_its_file(entry: CopyPlan, texts: Mapping[str, str]) -> bool:
-    if entry.action not in (Action.REPLACE, Action.ALIAS) or entry.path not in texts:
-        return False
-    try:
-        tree = ast.parse(texts[entry.path])
-    except (SyntaxError, ValueError):
+def _unused_in_its_file(entry: CopyPlan, tree: ast.Module | None) -> bool:
+    if entry.action not in (Action.REPLACE, Action.ALIAS) or tree is None:
         return False
     return not class_used_elsewhere(tree, entry.lineno, entry.class_name)
 
