@@ -273,6 +273,28 @@ def test_console_entry_point_runs() -> None:
     assert "--min-copies" in result.stdout
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_compilers_warnings_about_scanned_code_are_not_printed(
+    tmp_path: Path, jobs: str
+) -> None:
+    """``1if x`` and ``0x1for`` make the compiler warn (SyntaxWarning) when it parses them:
+    that is the repository's linters' to say, and declone prints nothing of it, from its own
+    process or its workers, while the scan still reads the file."""
+    text = "VALUES = [0x1for i in range(3)]\n\n\nclass Helper:\n    size = 1if True else 2\n"
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(text)
+    command = [sys.executable, "-W", "default", "-m", "declone", "scan", str(tmp_path)]
+    result = subprocess.run(
+        [*command, "--json", "--no-cache", "--jobs", jobs],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr
+    assert json.loads(result.stdout)["families"][0]["name"] == "Helper"
+
+
 _MODULES_AFTER = (
     "import json, runpy, sys\n"
     "sys.argv = ['declone', *sys.argv[1:]]\n"

@@ -22,6 +22,7 @@ import hashlib
 import os
 import pickle
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -198,6 +199,9 @@ def _start_worker() -> None:
     # worker starts with the collector as the scan left it: paused.)
     gc.set_threshold(100_000, 50, 50)
     gc.enable()
+    # A forked worker inherits the command's warning filters, a spawned one does not: the
+    # compiler's warnings about the files it parses are not the scan's to print.
+    warnings.simplefilter("ignore", SyntaxWarning)
 
 
 @contextlib.contextmanager
