@@ -8,6 +8,7 @@ into two scopes cannot be consolidated across them: neither may import from the 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,14 +21,18 @@ def find_scopes(root: Path, paths: Iterable[str]) -> dict[str, str]:
     """Each of ``paths`` (root-relative, ``/``-separated) with its scope's root folder,
     root-relative (``""`` for the repository's root)."""
     folders: dict[str, str] = {"": ""}
+    base = os.fspath(root)
 
     def scope_of(folder: str) -> str:
         known = folders.get(folder)
         if known is not None:
             return known
+        # Strings, not paths: a large repository has thousands of folders, and building a
+        # ``Path`` for each marker cost more than the file system's answer.
+        here = os.path.join(base, folder)
         found = (
             folder
-            if any((root / folder / marker).is_file() for marker in SCOPE_MARKERS)
+            if any(os.path.isfile(os.path.join(here, marker)) for marker in SCOPE_MARKERS)
             else scope_of(folder.rpartition("/")[0])
         )
         folders[folder] = found
