@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import libcst as cst
 import pytest
 
 from declone.cli import main
@@ -76,3 +77,19 @@ def commit_all(root: Path) -> Path:
     for arguments in steps:
         subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True)
     return root
+
+
+def own_statements(source: bytes, class_name: str) -> list[str]:
+    """The top-level statements of ``source`` other than the classes named ``class_name``
+    (the copies) and the import lines, as written: what a migration must leave alone."""
+    module = cst.parse_module(source)
+    kept = []
+    for statement in module.body:
+        if isinstance(statement, cst.ClassDef) and statement.name.value == class_name:
+            continue
+        if isinstance(statement, cst.SimpleStatementLine) and all(
+            isinstance(small, cst.Import | cst.ImportFrom) for small in statement.body
+        ):
+            continue
+        kept.append(module.code_for_node(statement.with_changes(leading_lines=())))
+    return kept

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from declone.rewrite.transform import ClassEdit, EditAction, RewriteStatus, rewrite_source
+from migration_support import own_statements
 
 COPY = (
     "class FakeConnection:\n"
@@ -63,17 +64,7 @@ def modules(draw: st.DrawFn) -> tuple[bytes, list[ClassEdit]]:
 
 def other_statements(source: bytes) -> list[str]:
     """Top-level statements other than the copies and import lines, by code."""
-    module = cst.parse_module(source)
-    kept = []
-    for statement in module.body:
-        if isinstance(statement, cst.ClassDef) and statement.name.value == "FakeConnection":
-            continue
-        if isinstance(statement, cst.SimpleStatementLine) and all(
-            isinstance(small, cst.Import | cst.ImportFrom) for small in statement.body
-        ):
-            continue
-        kept.append(module.code_for_node(statement.with_changes(leading_lines=())))
-    return kept
+    return own_statements(source, "FakeConnection")
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
