@@ -9,7 +9,9 @@ from declone.cli.options import add_canonical_options, prepare_plans_from_args
 from declone.errors import DecloneError, ExitCode
 
 if TYPE_CHECKING:
-    from declone.plan import Plan, PreparedPlans
+    from collections.abc import Sequence
+
+    from declone.plan import Plan, PreparedPlan
 
 __all__ = ["add_arguments", "run"]
 
@@ -87,8 +89,11 @@ def run(args: argparse.Namespace) -> int:
             output.emit_json({**plan_document(prepared.parts[0]), "nothing_to_do": message})
         return int(ExitCode.OK)
     template = args.extract_to
+    # Copies a proposal keeps in place as the canonical (they cannot travel) are proposed
+    # with --canonical, scope by scope; the others with the --extract-to they were planned to.
+    in_place = [part for part in planned if part.resolved.kept_in_place]
     if prepared.proposed:
-        template = _proposal(prepared)
+        template = _proposal([part for part in prepared.parts if part not in in_place])
     # Scope by scope, also when every scope keeps its copies (nothing planned, notes only).
     scoped = not planned or (
         template is not None and ("{scope}" in template or len(planned) + len(prepared.kept) > 1)
@@ -105,13 +110,20 @@ def run(args: argparse.Namespace) -> int:
             document["diff"] = "".join(unified_diff(change) for change in changes)
         output.emit_json(document)
         return int(ExitCode.OK)
-    if prepared.proposed and planned:
+    if not planned:
+        output.info("nothing to migrate: every scope keeps its copies")
+    if prepared.proposed and template and planned:
         output.info(
             f"no canonical given: proposing --extract-to {template!r}; pass it (or "
             "another canonical) to migrate"
         )
-    elif not planned:
-        output.info("nothing to migrate: every scope keeps its copies")
+    for part in in_place if prepared.proposed else ():
+        scope = part.family.scopes[0] if part.family and scoped and part.family.scopes else ""
+        output.info(
+            f"no canonical given: proposing --canonical {part.resolved.canonical.reference}"
+            + (f" for scope {scope}" if scope else "")
+            + "; pass it (or another canonical) to migrate"
+        )
     for part in planned:
         assert part.plan is not None
         if scoped:
@@ -136,13 +148,16 @@ def _no_diff(plans: list[Plan]) -> str:
     )
 
 
-def _proposal(prepared: PreparedPlans) -> str:
-    """The ``--extract-to`` that gives the proposed modules: one path, or a ``{scope}``
-    template when every scope's module sits at the same place below its scope."""
+def _proposal(parts: Sequence[PreparedPlan]) -> str | None:
+    """The ``--extract-to`` that gives the proposed modules of ``parts``: one path, or a
+    ``{scope}`` template when every scope's module sits at the same place below its scope;
+    ``None`` without parts."""
     targets = [
         (part.family.scopes[0] if part.family else "", part.resolved.canonical.path or "")
-        for part in prepared.parts
+        for part in parts
     ]
+    if not targets:
+        return None
     if len(targets) == 1:
         return targets[0][1]
     below = {path[len(scope) + 1 :] if scope else path for scope, path in targets}

@@ -67,6 +67,10 @@ class CanonicalChoice:
     #: Files in the order their copies are preferred as the source of an extraction (the
     #: file most of the family imports first); files not listed come after, by path.
     preferred_sources: tuple[str, ...] = ()
+    #: When the copy to extract needs what an extracted module cannot take along (another
+    #: class of its module, a value computed there), keep that copy where it is as the
+    #: canonical instead of refusing: ``declone plan``'s proposal, not an explicit choice.
+    in_place_if_stuck: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,8 @@ class ResolvedCanonical:
     extracted: ExtractedModule | None
     #: For a canonical outside the repo: is it importable by the target's interpreter?
     installed: bool
+    #: Why an extraction was proposed and the copy kept in place instead ("" otherwise).
+    kept_in_place: str = ""
 
 
 class NothingToConsolidate(DecloneError):
@@ -186,6 +192,27 @@ def resolve_canonical(
     if described is None:
         raise DecloneError(f"{origin}:1:1: no class {name} in {module}", ExitCode.USAGE)
     return ResolvedCanonical(described, None, installed)
+
+
+def _kept_in_place(
+    choice: CanonicalChoice,
+    settings: Settings,
+    copy: ClassRecord,
+    family: Family,
+    context: ImportContext,
+    refusal: str,
+) -> ResolvedCanonical | None:
+    """The copy an extraction could not take along, as the canonical where it stands, when
+    the choice allows it and its module has an importable name; ``None`` otherwise."""
+    module = module_name_for(context, copy.path)
+    if not choice.in_place_if_stuck or not all(p.isidentifier() for p in module.split(".")):
+        return None
+    canonical = _describe_file(
+        settings.root, copy.path, module, copy.name, CanonicalOrigin.EXISTING, family
+    )
+    # "path:line:col: X uses ... cannot take along; move it first or ...": the middle.
+    why = (refusal.partition(": ")[2] or refusal).partition("; ")[0]
+    return ResolvedCanonical(canonical, None, True, kept_in_place=why)
 
 
 def _own_module_file(module: str) -> str | None:
@@ -337,7 +364,10 @@ def _extracted(
             import_order=read_import_order(settings.root, (settings.root / path).parent),
         )
     except ExtractionError as exc:
-        raise DecloneError(str(exc), ExitCode.USAGE) from exc
+        in_place = _kept_in_place(choice, settings, copy, family, context, str(exc))
+        if in_place is None:
+            raise DecloneError(str(exc), ExitCode.USAGE) from exc
+        return in_place
     tree = ast.parse(extracted.text)
     described = describe_canonical(
         tree, module, name, origin=CanonicalOrigin.EXTRACTED, path=path, aliases=extracted.aliases

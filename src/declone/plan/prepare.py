@@ -100,6 +100,9 @@ class PlanRequest:
     #: Without a canonical (given or registered), plan one extracted per scope, in the
     #: copies' nearest common test folder (``declone plan``'s proposal).
     propose: bool = False
+    #: Set when a proposal is being planned: a copy that cannot travel to the proposed
+    #: module stays where it is as the canonical.
+    proposing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +259,7 @@ def _prepare_plans(
         sub = _restricted(family, {id(copy) for copy in copies})
         assert sub is not None
         sub = dataclasses.replace(sub, scopes=(scope,))
-        scoped = dataclasses.replace(request, extract_to=target(scope))
+        scoped = dataclasses.replace(request, extract_to=target(scope), proposing=proposed)
         try:
             part = _prepare_part(settings, scoped, index, stats, sub, context, family_files)
         except NothingToConsolidate as nothing:
@@ -310,7 +313,12 @@ def _prepare_part(
     texts, parsed = files.texts, files.parsed
     preferred = _preferred_sources(settings, index, family, context, files) if family else ()
     choice = CanonicalChoice(
-        request.canonical, request.extract_to, request.variant, request.name, preferred
+        request.canonical,
+        request.extract_to,
+        request.variant,
+        request.name,
+        preferred,
+        in_place_if_stuck=request.proposing,
     )
     if request.canonical is None and request.extract_to is None:
         choice = choice_from_registry(settings, request.family) or choice
@@ -339,6 +347,12 @@ def _prepare_part(
     if request.family in family.names:
         # The name the user gave wins over the scan's pick (the most common one).
         plan = dataclasses.replace(plan, family=request.family)
+    if resolved.kept_in_place:
+        canonical = resolved.canonical
+        stays = (
+            f"{canonical.name} stays in {canonical.path} as the canonical: {resolved.kept_in_place}"
+        )
+        plan = dataclasses.replace(plan, conditions=(stays, *plan.conditions))
     canonical_text = _canonical_text(settings, resolved)
     plan = without_cycles(plan, context, _parse(canonical_text), read_tree)
     plan = without_dropped_comments(

@@ -116,8 +116,10 @@ def _first_import(
     gap = _blank_lines(blank_lines_after_imports(order, code))
     body = list(body)
     body[start] = following.with_changes(leading_lines=[*gap, *leading[blanks:]])
-    # Below a docstring the import keeps the docstring's gap; at the top it has none.
-    body.insert(start, new.with_changes(leading_lines=leading[:blanks] if start else []))
+    # Below a docstring the import keeps the docstring's gap, at most one line, as black and
+    # ruff's formatter leave it (two are left where a removed class stood below the
+    # docstring); at the top it has none.
+    body.insert(start, new.with_changes(leading_lines=leading[: min(blanks, 1)] if start else []))
     return body
 
 
