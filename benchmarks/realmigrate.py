@@ -958,8 +958,9 @@ def _stays_reason(document: Mapping[str, Any]) -> str:
 
 
 def proposal_from(document: Mapping[str, Any]) -> Proposal:
-    """The proposal of a ``plan --json`` document: for one scope its canonical's path, for
-    several the ``{scope}`` template; nothing when the plan changes no file."""
+    """The proposal of a ``plan --json`` document: for one scope its canonical's path (its
+    reference when the proposal keeps a copy in place), for several the ``{scope}``
+    template; nothing when the plan changes no file."""
     summary = document.get("summary") or {}
     planned = sum(int(summary.get(action, 0)) for action in _MIGRATING_ACTIONS)
     if planned == 0:
@@ -972,7 +973,11 @@ def proposal_from(document: Mapping[str, Any]) -> Proposal:
         if "{scope}" not in target:
             return Proposal(None, planned, f"the proposal is no one --extract-to: {target!r}")
     else:
-        target = str((document.get("canonical") or {}).get("path") or "")
+        canonical = document.get("canonical") or {}
+        if canonical.get("origin") == "existing" and canonical.get("reference"):
+            # A copy the proposal keeps where it stands: it cannot travel to a new module.
+            return Proposal(("--canonical", str(canonical["reference"])), planned)
+        target = str(canonical.get("path") or "")
         if not target:
             return Proposal(None, planned, "the proposal names no module")
     return Proposal(("--extract-to", target), planned)

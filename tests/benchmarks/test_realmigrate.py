@@ -663,6 +663,19 @@ def test_a_one_scope_proposal_is_its_canonical_path() -> None:
     )
 
 
+def test_a_copy_the_proposal_keeps_in_place_is_its_canonical_reference() -> None:
+    canonical = {"path": "salt/exceptions.py", "origin": "existing"}
+    document = {
+        "proposed": True,
+        "canonical": {**canonical, "reference": "salt.exceptions:SaltCloudException"},
+        "summary": {"replace": 1, "canonical": 1},
+        "files": [_entry("replace"), _entry("canonical")],
+    }
+    assert realmigrate.proposal_from(document) == realmigrate.Proposal(
+        ("--canonical", "salt.exceptions:SaltCloudException"), 1
+    )
+
+
 def test_a_proposal_over_scopes_is_its_template() -> None:
     document = {
         "proposed": True,
