@@ -190,3 +190,32 @@ def test_a_copy_in_a_package_init_that_a_module_of_the_package_imports_stays(
         in (files["tests/cfg/__init__.py"]["reason"])
     )
     assert files["tests/other/__init__.py"]["adds_import"] is False
+
+
+def test_the_files_that_may_reach_a_copy_are_read_once_and_only_those_naming_it(
+    repo: Any,
+) -> None:
+    """Each scope's plan of a family asks which files may reach a copy: the repository is
+    read on the first question only, and only files naming one of the family's classes are
+    kept (no other can reach it)."""
+    import dataclasses
+
+    from declone.config import load_settings
+    from declone.plan.prepare import _files_naming
+    from declone.scan import scan_repository
+
+    root = repo(
+        {
+            "tests/test_a.py": helper(),
+            "tests/test_b.py": "from tests.test_a import Recorder\n",
+            "tests/test_c.py": "X = 1\n",
+            "setup.cfg": "[options.entry_points]\nx = tests.test_a:Recorder\n",
+        }
+    )
+    settings = dataclasses.replace(load_settings(root), use_cache=False)
+    index, _ = scan_repository(settings)
+    read = _files_naming(settings, index, ("Recorder", "OtherName"))
+    first = read()
+    assert sorted(path for path, _ in first) == ["setup.cfg", "tests/test_a.py", "tests/test_b.py"]
+    (root / "tests/test_b.py").write_text("changed = True\n")
+    assert read() is first  # not read again

@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import functools
 import posixpath
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,7 +44,7 @@ from declone.plan.importability import (
 from declone.plan.layout import declared_source_roots
 from declone.plan.planner import Plan, plan_migration
 from declone.plan.staying import at_top_level
-from declone.plan.unusedcopies import without_unused_imports
+from declone.plan.unusedcopies import OtherFiles, without_unused_imports
 from declone.rewrite import ImportOrder, RewriteStatus, read_import_order
 from declone.scan import (
     ScanStats,
@@ -203,6 +203,7 @@ def _prepare_plans(
         )
     base = import_context(settings.pytest, [record.path for record in index.files])
     family_files = _read_family_files(settings, family)
+    read_others = _files_naming(settings, index, family.names if family is not None else ())
     scope_of = find_scopes(settings.root, [record.path for record in index.files])
     packages = declared_source_roots(settings.root, {"", *scope_of.values()})
     context = with_roots(
@@ -232,6 +233,7 @@ def _prepare_plans(
             family,
             context,
             family_files,
+            read_others,
             whole=found,
         )
         return PreparedPlans(settings, index, stats, family, (guarded(part),), ())
@@ -261,7 +263,9 @@ def _prepare_plans(
         sub = dataclasses.replace(sub, scopes=(scope,))
         scoped = dataclasses.replace(request, extract_to=target(scope), proposing=proposed)
         try:
-            part = _prepare_part(settings, scoped, index, stats, sub, context, family_files)
+            part = _prepare_part(
+                settings, scoped, index, stats, sub, context, family_files, read_others
+            )
         except NothingToConsolidate as nothing:
             # No copy of this scope can become an import; the other scopes' can.
             kept.append(ScopeNote(scope, tuple(copies), nothing.stays))
@@ -301,6 +305,7 @@ def _prepare_part(
     family: Family | None,
     context: ImportContext,
     files: _FamilyFiles,
+    read_others: OtherFiles,
     *,
     whole: Family | None = None,
 ) -> PreparedPlan:
@@ -362,9 +367,7 @@ def _prepare_part(
         _canonical_class_text(resolved, canonical_text, texts),
         drop_comments=request.drop_comments,
     )
-    plan = without_unused_imports(
-        plan, parsed, functools.partial(_other_files, settings, index), is_test_code
-    )
+    plan = without_unused_imports(plan, parsed, read_others, is_test_code)
     sources = {path: files.raw[path] for path in family.files if path in files.raw}
     return PreparedPlan(settings, index, stats, family, plan, resolved, sources, context)
 
@@ -505,6 +508,23 @@ def _import_orders(root: Path) -> Callable[[str], ImportOrder]:
 
 #: Files that may name a class by its module (an entry point ``pkg.mod:Class``).
 _CONFIG_FILES = ("setup.cfg", "pyproject.toml", "tox.ini", "pytest.ini")
+
+
+def _files_naming(settings: Settings, index: ScanIndex, names: Sequence[str]) -> OtherFiles:
+    """The scanned files and the configuration files beside them that name one of
+    ``names``, read on the first call only: each scope's plan of a family asks again, and
+    only a file that names a class can reach it."""
+    wanted = [name.encode() for name in names]
+
+    @functools.cache
+    def read() -> tuple[tuple[str, bytes], ...]:
+        return tuple(
+            (path, data)
+            for path, data in _other_files(settings, index)
+            if any(name in data for name in wanted)
+        )
+
+    return read
 
 
 def _other_files(settings: Settings, index: ScanIndex) -> Iterator[tuple[str, bytes]]:

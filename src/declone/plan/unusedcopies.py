@@ -34,7 +34,7 @@ from declone.plan.guards import skipped
 from declone.plan.planner import Action, CopyPlan, Plan
 from declone.rewrite import class_used_elsewhere
 
-__all__ = ["NOT_IMPORTED", "without_unused_imports"]
+__all__ = ["NOT_IMPORTED", "OtherFiles", "without_unused_imports"]
 
 #: What the plan says of a copy that goes with no import in its place.
 NOT_IMPORTED = (
