@@ -129,7 +129,11 @@ def family_of(source: str) -> Family:
     return next(f for f in find_families(records, FamilyOptions()) if "Recorder" in f.names)
 
 
-def extract(source: str, first_party: tuple[str, ...] = ("app", "tests")) -> str:
+def extract(
+    source: str,
+    first_party: tuple[str, ...] = ("app", "tests"),
+    import_order: ImportOrder | None = None,
+) -> str:
     family = family_of(source)
     return build_extracted_module(
         family,
@@ -141,6 +145,7 @@ def extract(source: str, first_party: tuple[str, ...] = ("app", "tests")) -> str
         source_module="tests.unit.test_a",
         needs_test_false=False,
         first_party=first_party,
+        import_order=import_order,
     ).text
 
 
@@ -286,18 +291,7 @@ LONG_IMPORTS = textwrap.dedent(
 
 
 def imports_of(order: ImportOrder | None) -> str:
-    family = family_of(LONG_IMPORTS)
-    text = build_extracted_module(
-        family,
-        family.copies[0],
-        LONG_IMPORTS,
-        path="tests/support/recorder.py",
-        module="tests.support.recorder",
-        class_name="Recorder",
-        source_module="tests.unit.test_a",
-        needs_test_false=False,
-        import_order=order,
-    ).text
+    text = extract(LONG_IMPORTS, first_party=(), import_order=order)
     return text.split('"""\n\n', 1)[1].split("\n\n__all__")[0]
 
 

@@ -104,15 +104,30 @@ def _reached_from_elsewhere(
     searches = {(entry.path, entry.lineno): _Search.of(entry) for entry in unused}
     reached: dict[tuple[str, int], str] = {}
     for path, data in read_others():
-        text: str | None = None
-        for key, search in searches.items():
-            if key in reached or key[0] == path or search.raw not in data:
-                continue
-            if text is None:
-                text = data.decode("utf-8", "replace")
-            if search.reaches(path, text):
+        asking = [
+            (key, search)
+            for key, search in searches.items()
+            if key not in reached and key[0] != path and search.raw in data
+        ]
+        if not asking:
+            continue
+        # Parsed once for all the copies it may reach (a family's copies share a name).
+        nodes = _nodes(path, data.decode("utf-8", "replace"))
+        for key, search in asking:
+            if search.reaches(path, nodes):
                 reached[key] = path
     return reached
+
+
+def _nodes(path: str, text: str) -> list[ast.AST] | str | None:
+    """What another file offers to reach a class through: a Python file's every node, a
+    configuration file's text; ``None`` for a Python file that does not parse."""
+    if not path.endswith((".py", ".pyi")):
+        return text
+    try:
+        return list(ast.walk(ast.parse(text)))
+    except (SyntaxError, ValueError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,20 +156,19 @@ class _Search:
             folder if file_name == "__init__.py" else None,
         )
 
-    def reaches(self, path: str, text: str) -> bool:
-        """Whether the file at ``path`` reaches the class through its module: imports it
-        from there, reads it as the module's attribute, or names ``module.Class`` in a
-        string; True for a Python file that does not parse (nothing is known)."""
-        if not path.endswith((".py", ".pyi")):
-            return self.dotted.search(text) is not None
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
+    def reaches(self, path: str, nodes: list[ast.AST] | str | None) -> bool:
+        """Whether the file at ``path`` (``nodes``, see ``_nodes``) reaches the class through
+        its module: imports it from there, reads it as the module's attribute, or names
+        ``module.Class`` in a string; True for a Python file that does not parse (nothing is
+        known)."""
+        if nodes is None:
             return True
+        if isinstance(nodes, str):
+            return self.dotted.search(nodes) is not None
         inside = self.package is not None and (
             self.package == "" or path.startswith(f"{self.package}/")
         )
-        return any(self._reached_by(node, inside) for node in ast.walk(tree))
+        return any(self._reached_by(node, inside) for node in nodes)
 
     def _reached_by(self, node: ast.AST, inside: bool) -> bool:
         if isinstance(node, ast.ImportFrom):
