@@ -343,14 +343,6 @@ class _Planning:
     is_test_code: Callable[[str], bool]
     reader: BaseReader
     subclasses: Mapping[str, tuple[ClassRecord, ...]]
-    #: Each file's bindings and name uses, read once for all its copies (filled as needed).
-    facts: dict[str, ModuleFacts] = field(default_factory=dict)
-
-    def facts_of(self, path: str, tree: ast.Module) -> ModuleFacts:
-        facts = self.facts.get(path)
-        if facts is None:
-            facts = self.facts[path] = read_module_facts(tree)
-        return facts
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -421,7 +413,7 @@ def _plan_copy(copy: ClassRecord, planning: _Planning) -> CopyPlan:
         return _skip(
             copy, "class not found at module level; scan again", "not found at module level"
         )
-    facts = planning.facts_of(copy.path, tree)
+    facts = read_module_facts(tree)  # read once per tree, for all its copies
     if _already_residual(node, facts, canonical):
         return _entry(copy, Action.DONE, f"already a subclass of {canonical.reference}")
     if (

@@ -8,6 +8,8 @@ syntax tree gives in a fraction of that. The rewrite engine still edits with Lib
 from __future__ import annotations
 
 import ast
+import re
+import weakref
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -85,7 +87,21 @@ class ModuleFacts:
         return tuple(binding for binding in self.bindings if binding.name == name)
 
 
+#: Facts already read, by the tree they were read from, for as long as someone holds it: a
+#: plan asks them of one file's tree for each of its copies, for the planner and for the
+#: unused-copy guard (syntax trees are never changed once parsed).
+_READ: weakref.WeakKeyDictionary[ast.Module, ModuleFacts] = weakref.WeakKeyDictionary()
+
+
 def read_module_facts(tree: ast.Module) -> ModuleFacts:
+    """The bindings and name uses of the module ``tree``; treat them as read-only."""
+    facts = _READ.get(tree)
+    if facts is None:
+        facts = _READ[tree] = _read_module_facts(tree)
+    return facts
+
+
+def _read_module_facts(tree: ast.Module) -> ModuleFacts:
     visitor = _FactsVisitor()
     visitor.visit(tree)
     return ModuleFacts(
@@ -156,9 +172,18 @@ def _annotation_names(annotation: ast.expr | None) -> list[str]:
     return found
 
 
+#: A run of letters, digits and underscores: ``\w`` is ``str.isalnum()`` or ``_``, character
+#: by character, in Unicode patterns.
+_WORD = re.compile(r"\w+")
+
+
 def _words(text: str) -> list[str]:
-    cleaned = "".join(char if char.isalnum() or char == "_" else " " for char in text)
-    return [word for word in cleaned.split() if word.isidentifier()]
+    """The identifiers among the runs of letters, digits and underscores of ``text``.
+
+    A string constant may be a module's whole documentation (thousands of characters): one
+    regular expression search, not a Python step per character.
+    """
+    return [word for word in _WORD.findall(text) if word.isidentifier()]
 
 
 class _FactsVisitor(ast.NodeVisitor):
