@@ -20,7 +20,9 @@ its reason said and grouped; a plan or migration that crashes is a failure. Then
    file did not have; for a created module, that none of the files its classes came from
    had) resolves to a repository file that binds the imported name, in the importing
    file's own scope: the module path under the repository root or under an ancestor
-   folder of the importer, a relative one from the importer's package;
+   folder of the importer, a relative one from the importer's package; an Ansible module
+   (``plugins/modules/``, ``lib/ansible/modules/``) imports only from the ``module_utils``
+   that ship with it to the managed host;
 3. a second run of each migration writes nothing: no run, no changed byte, exit code 0 (or
    1 again, nothing written, when the first run left a planned file unwritten);
 4. the repository's own import linters (``benchmarks/linters.py``: isort, ruff, flake8 with
@@ -416,6 +418,9 @@ class ImportCheck:
             return "name missing"
         if self.target_scope != self.importer_scope:
             return "crossing"
+        shipped_with = _shipped_with(self.importer)
+        if shipped_with is not None and not self.target.startswith(shipped_with):
+            return "ships apart"
         return "resolved"
 
     def describe(self) -> str:
@@ -424,10 +429,28 @@ class ImportCheck:
             return f"{where}: resolves to no file of the repository"
         if not self.name_bound:
             return f"{where}: {self.target} does not define {self.ref.name}"
+        if self.status == "ships apart":
+            return (
+                f"{where}: an Ansible module imports {self.target}, which is not under "
+                f"{_shipped_with(self.importer)} and does not ship with it"
+            )
         return (
             f"{where}: resolves to {self.target}, in scope {_shown(self.target_scope)}, "
             f"not the importer's {_shown(self.importer_scope)}"
         )
+
+
+def _shipped_with(importer: str) -> str | None:
+    """The folder that ships with an Ansible module (its ``module_utils``): a module runs on
+    the managed host with only what it imports from there; ``None`` for any other file."""
+    for modules, utils in (
+        ("plugins/modules/", "plugins/module_utils/"),
+        ("lib/ansible/modules/", "lib/ansible/module_utils/"),
+    ):
+        head, found, _ = importer.partition(modules)
+        if found and (not head or head.endswith("/")):
+            return head + utils
+    return None
 
 
 def check_import(
@@ -1259,6 +1282,7 @@ class ProjectReport:
                 "total": len(self.imports),
                 "resolved": statuses["resolved"],
                 "crossing_scopes": statuses["crossing"],
+                "ansible_modules_beyond_module_utils": statuses["ships apart"],
                 "unresolved": statuses["unresolved"] + statuses["name missing"],
                 "problems": [c.describe() for c in self.imports if c.status != "resolved"],
             },
@@ -1688,7 +1712,8 @@ def render(report: ProjectReport) -> str:
     imports = data["added_imports"]
     lines.append(
         f"added imports {imports['total']}: resolved {imports['resolved']}, crossing scopes "
-        f"{imports['crossing_scopes']}, unresolved {imports['unresolved']} "
+        f"{imports['crossing_scopes']}, from an Ansible module beyond its module_utils "
+        f"{imports['ansible_modules_beyond_module_utils']}, unresolved {imports['unresolved']} "
         f"(check {seconds.get('check', 0):.1f}s)"
     )
     lines += _render_lint(report)

@@ -61,6 +61,8 @@ TREE = {
     "collections/two/tests/unit/star.py": "from os.path import *\n",
     "collections/two/plugins/__init__.py": "VERSION = 1\n",
     "collections/two/plugins/helpers.py": "def helper():\n    pass\n",
+    "collections/two/plugins/modules/ping.py": "def main():\n    pass\n",
+    "collections/two/plugins/module_utils/common.py": "def connect():\n    pass\n",
 }
 
 
@@ -224,6 +226,24 @@ def test_an_import_into_another_collection_crosses_scopes(repo: Path) -> None:
         "collections/one/tests/unit/support.py, in scope collections/one, not the "
         "importer's collections/two"
     )
+
+
+def test_an_ansible_module_imports_only_from_module_utils(repo: Path) -> None:
+    module = "collections/two/plugins/modules/ping.py"
+    shipped = _check(
+        repo, module, ImportRef(0, "collections.two.plugins.module_utils.common", "connect")
+    )
+    assert shipped.status == "resolved"
+    apart = _check(repo, module, ImportRef(0, "collections.two.plugins.helpers", "helper", 4))
+    assert apart.status == "ships apart"
+    assert apart.describe() == (
+        "collections/two/plugins/modules/ping.py:4: from collections.two.plugins.helpers "
+        "import helper: an Ansible module imports collections/two/plugins/helpers.py, which "
+        "is not under collections/two/plugins/module_utils/ and does not ship with it"
+    )
+    # Any other file of the collection imports what it likes.
+    other = _check(repo, "collections/two/tests/unit/test_b.py", apart.ref)
+    assert other.status == "resolved"
 
 
 def test_a_root_module_is_another_scope_than_a_collection(repo: Path) -> None:

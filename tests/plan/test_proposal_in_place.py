@@ -110,3 +110,43 @@ def test_an_explicit_extraction_is_still_refused(
     args = ["plan", "CloudError", "--root", str(package), "--no-cache"]
     assert main([*args, "--extract-to", "pkg/common.py"]) == 2
     assert "which an extracted module cannot take along" in capsys.readouterr().err
+
+
+PARTS = """\
+class Parameters:
+    fields = ("name",)
+
+
+class Changes(Parameters):
+    def __init__(self, values):
+        self.values = values
+
+
+def run():
+    return Changes({})
+"""
+
+
+def test_the_proposal_names_the_copy_as_migrate_finds_it(
+    repo: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ``plugins/modules`` is a package in a folder that is not one: pytest's rule names the
+    # module ``modules.alpha``, which ``--canonical`` cannot find; the proposal is the name
+    # migrate resolves.
+    root = repo(
+        {
+            "plugins/modules/__init__.py": "",
+            "plugins/modules/alpha.py": PARTS,
+            "plugins/modules/beta.py": PARTS,
+        }
+    )
+    commit_all(root)
+    assert main(["plan", "Changes", "--root", str(root), "--no-cache"]) == 0
+    err = capsys.readouterr().err
+    assert "proposing --canonical plugins.modules.alpha:Changes; pass it" in err
+    args = ["Changes", "--root", str(root), "--canonical", "plugins.modules.alpha:Changes"]
+    code, document = run_json(capsys, "migrate", *args)
+    assert code == 0, document
+    beta = (root / "plugins/modules/beta.py").read_text()
+    assert "class Changes" not in beta
+    assert "import Changes" in beta

@@ -411,6 +411,92 @@ def test_first_import_of_a_module_and_crlf() -> None:
         """)
 
 
+ANSIBLE_MODULE = '''\
+    #!/usr/bin/python
+    # Copyright: the authors
+    from __future__ import absolute_import, division, print_function
+    __metaclass__ = type
+
+    DOCUMENTATION = r"""
+    module: vlan
+    """
+
+    RETURN = r""" # """
+
+    import json
+
+    from ansible.module_utils.basic import AnsibleModule
+
+
+    class FakeGateway:
+        pass
+
+
+    def main():
+        return AnsibleModule, json, FakeGateway()
+    '''
+
+
+def test_imports_below_the_header_constants_take_the_new_import() -> None:
+    # An Ansible module keeps only ``__future__`` above its documentation constants and its
+    # imports below them: the new import joins those, as its author would write it.
+    after = src('''\
+        #!/usr/bin/python
+        # Copyright: the authors
+        from __future__ import absolute_import, division, print_function
+        __metaclass__ = type
+
+        DOCUMENTATION = r"""
+        module: vlan
+        """
+
+        RETURN = r""" # """
+
+        import json
+
+        from ansible.module_utils.basic import AnsibleModule
+        from ansible_collections.acme.net.plugins.module_utils.support import \\
+            FakeGateway
+
+
+        def main():
+            return AnsibleModule, json, FakeGateway()
+        ''')
+    module = "ansible_collections.acme.net.plugins.module_utils.support"
+    assert replace(src(ANSIBLE_MODULE), module, ImportOrder()) == after
+
+
+def test_a_statement_between_future_and_imports_keeps_the_top_block() -> None:
+    # ``__all__`` is no header constant: the imports below it are not the module's block.
+    before = src("""\
+        from __future__ import annotations
+        __all__ = ["main"]
+
+        import os
+
+
+        class FakeGateway:
+            pass
+
+
+        def main():
+            return os, FakeGateway
+        """)
+    after = src("""\
+        from __future__ import annotations
+
+        from shop.testing import FakeGateway
+        __all__ = ["main"]
+
+        import os
+
+
+        def main():
+            return os, FakeGateway
+        """)
+    assert replace(before, "shop.testing", ImportOrder()) == after
+
+
 def test_joining_a_parenthesised_import_keeps_its_layout() -> None:
     before = src("""\
         from shop.testing import (

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,9 +205,19 @@ def _kept_in_place(
 ) -> ResolvedCanonical | None:
     """The copy an extraction could not take along, as the canonical where it stands, when
     the choice allows it and its module has an importable name; ``None`` otherwise."""
-    module = module_name_for(context, copy.path)
-    if not choice.in_place_if_stuck or not all(p.isidentifier() for p in module.split(".")):
+    if not choice.in_place_if_stuck:
         return None
+    # A name that ``--canonical`` finds the copy by again: the proposal is what the user
+    # passes to ``migrate``.
+    names = [
+        name
+        for name in _module_names(context, copy.path)
+        if all(part.isidentifier() for part in name.split("."))
+        and _find_in_repo(name, context) == copy.path
+    ]
+    if not names:
+        return None
+    module = _most_reaching(context, copy.path, names, (c.path for c in family.copies))
     canonical = _describe_file(
         settings.root, copy.path, module, copy.name, CanonicalOrigin.EXISTING, family
     )
@@ -388,18 +399,26 @@ def _refuse_backup(settings: Settings, path: str, what: str) -> None:
 
 
 def _best_module_name(context: ImportContext, path: str, targets: tuple[str, ...]) -> str:
-    """The dotted name of a new module at ``path`` that most of ``targets`` can import.
+    """The dotted name of a new module at ``path`` that most of ``targets`` can import."""
+    return _most_reaching(context, path, _module_names(context, path), targets)
 
-    Candidates: pytest's basedir rule, then the name under the root, each ``pythonpath``
-    entry and each declared or learned root (folders without ``__init__.py`` import as
-    namespace packages).
-    """
+
+def _module_names(context: ImportContext, path: str) -> list[str]:
+    """The names ``path`` may import under: pytest's basedir rule, then the name under the
+    root, each ``pythonpath`` entry and each declared or learned root (folders without
+    ``__init__.py`` import as namespace packages)."""
     candidates = [module_name_for(context, path)]
     for entry in ("", *context.pythonpath, *context.roots):
         prefix = f"{entry}/" if entry else ""
         if path.startswith(prefix):
             candidates.append(dotted_name(path[len(prefix) :]))
-    unique = list(dict.fromkeys(candidates))
+    return list(dict.fromkeys(candidates))
+
+
+def _most_reaching(
+    context: ImportContext, path: str, names: list[str], targets: Iterable[str]
+) -> str:
+    targets = tuple(targets)
 
     def reach(module: str) -> tuple[int, int]:
         found = sum(check_import(context, target, module, path).importable for target in targets)
@@ -407,7 +426,7 @@ def _best_module_name(context: ImportContext, path: str, targets: tuple[str, ...
         # two scopes would be one module to a pytest session that collects both.
         return found, module.count(".")
 
-    return max(unique, key=reach)
+    return max(names, key=reach)
 
 
 def _relative_to_root(root: Path, given: str) -> str:

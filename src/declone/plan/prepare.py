@@ -28,6 +28,7 @@ from declone.plan.changes import FileChange, preview
 from declone.plan.guards import (
     within_package,
     within_scope,
+    within_shipping,
     without_cycles,
     without_dropped_comments,
 )
@@ -43,6 +44,7 @@ from declone.plan.importability import (
 )
 from declone.plan.layout import declared_source_roots
 from declone.plan.planner import Plan, plan_migration
+from declone.plan.shipping import ShippingRule, collection_roots, shipping_rule
 from declone.plan.staying import at_top_level
 from declone.plan.unusedcopies import OtherFiles, without_unused_imports
 from declone.rewrite import ImportOrder, RewriteStatus, read_import_order
@@ -214,10 +216,13 @@ def _prepare_plans(
         ),
     )
 
+    ships_alone = shipping_rule(collection_roots(settings.root, {"", *scope_of.values()}))
+
     def guarded(part: PreparedPlan) -> PreparedPlan:
         if part.plan is None:
             return part
         plan = within_package(within_scope(part.plan, scope_of), packages)
+        plan = within_shipping(plan, ships_alone)
         return dataclasses.replace(part, plan=plan)
 
     template = request.extract_to
@@ -244,7 +249,7 @@ def _prepare_plans(
     if proposed:
         is_test = find_test_code(settings).is_test
         targets = {
-            scope: _proposed_module(copies, is_test)
+            scope: _proposed_module(copies, is_test, ships_alone)
             for scope, copies in _copies_by_scope(family, scope_of).items()
         }
         target: Callable[[str], str] = targets.__getitem__
@@ -276,9 +281,17 @@ def _prepare_plans(
     )
 
 
-def _proposed_module(copies: list[ClassRecord], is_test: Callable[[str], bool]) -> str:
+def _proposed_module(
+    copies: list[ClassRecord], is_test: Callable[[str], bool], ships_alone: ShippingRule
+) -> str:
     """Where ``plan`` proposes to extract a scope's canonical: ``declone_support.py`` in the
-    copies' nearest common folder that is test code (their common folder when none is)."""
+    copies' nearest common folder that is test code (their common folder when none is); in
+    the folder a file that ships on its own may import from, when a copy is in one (an
+    Ansible module's ``module_utils``: every other file of its collection may import it too).
+    """
+    shipped = next((alone for copy in copies if (alone := ships_alone(copy.path))), None)
+    if shipped is not None:
+        return f"{shipped.allowed}/declone_support.py"
     folder = posixpath.commonpath([posixpath.dirname(copy.path) or "." for copy in copies])
     folder = "" if folder == "." else folder
     candidate = folder

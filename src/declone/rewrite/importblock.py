@@ -14,6 +14,7 @@ import functools
 from collections.abc import Sequence
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
@@ -58,8 +59,7 @@ def add_imports(
 
 def _add_in_order(module: cst.Module, request: ImportRequest, order: ImportOrder) -> cst.Module:
     body: _Body = list(module.body)
-    start = 1 if body and _is_docstring_or_strict(body[0]) else 0
-    end = import_block_end(body)
+    start, end = import_block(body)
     block = body[start:end]
     texts = [_code(module, statement) for statement in block]
     placement = place_import(texts, import_text(request), order)
@@ -245,7 +245,7 @@ def _add_with_visitor(module: cst.Module, requests: tuple[ImportRequest, ...]) -
     """Add the imports with AddImportsVisitor, run on the module's head only (the
     docstring and the top import block, where it reads and writes)."""
     body = list(module.body)
-    head_length = import_block_end(body)
+    head_length = _import_lines_end(body, 1 if body and _is_docstring_or_strict(body[0]) else 0)
     head: _Body = body[:head_length]
     rest = body[head_length:]
     if rest:
@@ -313,13 +313,58 @@ def _parse_head(code: str, config: cst.PartialParserConfig, header_length: int) 
 
 
 def import_block_end(body: Sequence[cst.BaseStatement]) -> int:
-    """Where the top import block ends: after the docstring and the import lines."""
-    position = 0
-    if body and _is_docstring_or_strict(body[0]):
-        position = 1
+    """Where the module's import block ends (see ``import_block``)."""
+    return import_block(body)[1]
+
+
+def import_block(body: Sequence[cst.BaseStatement]) -> tuple[int, int]:
+    """Where new imports go: ``(start, end)`` of the import lines after the docstring; or,
+    when those are only ``__future__`` imports (or none), of the first import lines below
+    the constants that follow them, where the module's author put its imports (an Ansible
+    module's ``__metaclass__ = type`` and ``DOCUMENTATION = r'''...'''`` come first)."""
+    start = 1 if body and _is_docstring_or_strict(body[0]) else 0
+    end = _import_lines_end(body, start)
+    if any(not _is_future_import(statement) for statement in body[start:end]):
+        return start, end
+    later = end
+    while later < len(body) and _is_header_constant(body[later]):
+        later += 1
+    if later == end or later == len(body) or not _is_import_line(body[later]):
+        return start, end
+    return later, _import_lines_end(body, later)
+
+
+def _import_lines_end(body: Sequence[cst.BaseStatement], start: int) -> int:
+    position = start
     while position < len(body) and _is_import_line(body[position]):
         position += 1
     return position
+
+
+def _is_future_import(statement: cst.BaseStatement) -> bool:
+    return m.matches(
+        statement, m.SimpleStatementLine(body=[m.ImportFrom(module=m.Name("__future__"))])
+    )
+
+
+def _is_header_constant(statement: cst.BaseStatement) -> bool:
+    """``NAME = <a string, a number or a name>``: a module's metadata, documentation or
+    ``__metaclass__ = type``, which some conventions put above the imports."""
+    return m.matches(
+        statement,
+        m.SimpleStatementLine(
+            body=[
+                m.Assign(
+                    targets=[m.AssignTarget(target=m.Name())],
+                    value=m.SimpleString()
+                    | m.ConcatenatedString()
+                    | m.Integer()
+                    | m.Float()
+                    | m.Name(),
+                )
+            ]
+        ),
+    )
 
 
 def _is_import_line(statement: cst.BaseStatement) -> bool:

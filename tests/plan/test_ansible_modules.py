@@ -1,0 +1,144 @@
+"""Ansible modules ship to the managed host alone, with the ``module_utils`` they import: a
+copy in a module may only become an import of a canonical in ``module_utils``, and that is
+where ``plan`` proposes to extract one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from declone.cli import main
+from declone.plan.shipping import ShipsAlone, collection_roots, shipping_rule
+from migration_support import actions, commit_all, run_json
+
+COLLECTION = "ansible_collections/acme/net"
+MODULES = f"{COLLECTION}/plugins/modules"
+UTILS = f"{COLLECTION}/plugins/module_utils"
+
+MODULE = '''\
+#!/usr/bin/python
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: NAME
+"""
+
+from ansible_collections.acme.net.plugins.module_utils.net import connect
+
+
+class Difference:
+    def __init__(self, want, have=None):
+        self.want = want
+        self.have = have
+
+    def compare(self, param):
+        return getattr(self.want, param) != getattr(self.have, param, None)
+
+
+def main():
+    return connect(Difference({}, {}).compare("name"))
+'''
+
+MODULE_AFTER = '''\
+#!/usr/bin/python
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: vlan
+"""
+
+from ansible_collections.acme.net.plugins.module_utils.declone_support import \\
+    Difference
+from ansible_collections.acme.net.plugins.module_utils.net import connect
+
+
+def main():
+    return connect(Difference({}, {}).compare("name"))
+'''
+
+
+@pytest.fixture
+def collection(repo: Any) -> Path:
+    root = repo(
+        {
+            f"{COLLECTION}/galaxy.yml": "namespace: acme\nname: net\nversion: 1.0.0\n",
+            f"{UTILS}/net.py": "def connect(value):\n    return value\n",
+            f"{MODULES}/vlan.py": MODULE.replace("NAME", "vlan"),
+            f"{MODULES}/route.py": MODULE.replace("NAME", "route"),
+        }
+    )
+    assert isinstance(root, Path)
+    return commit_all(root)
+
+
+def test_modules_ship_alone_with_module_utils() -> None:
+    rule = shipping_rule({COLLECTION, ""})
+    assert rule(f"{MODULES}/vlan.py") == ShipsAlone(UTILS)
+    assert rule("plugins/modules/x.py") == ShipsAlone("plugins/module_utils")
+    assert rule("lib/ansible/modules/ping.py") == ShipsAlone("lib/ansible/module_utils")
+    assert rule("core/lib/ansible/modules/a/b.py") == ShipsAlone("core/lib/ansible/module_utils")
+    for other in (
+        f"{UTILS}/net.py",
+        f"{COLLECTION}/plugins/action/vlan.py",
+        f"{COLLECTION}/tests/unit/plugins/modules/test_vlan.py",
+        "mylib/ansible/modules/x.py",
+        "lib/ansible/modules.py",
+    ):
+        assert rule(other) is None, other
+    # Without its collection's metadata a plugins/modules folder is an ordinary package.
+    assert shipping_rule(set())("other/plugins/modules/x.py") is None
+    alone = ShipsAlone(UTILS)
+    assert alone.admits(f"{UTILS}/support.py", "")
+    assert alone.admits(f"{UTILS}/deep/support.py", "")
+    assert not alone.admits(f"{MODULES}/support.py", "")
+    assert not alone.admits(f"{UTILS}.py", "")
+    assert alone.admits(None, "ansible.module_utils.common.text")
+    assert not alone.admits(None, "requests.models")
+
+
+def test_collections_are_told_by_their_metadata(collection: Path) -> None:
+    assert collection_roots(collection, {"", COLLECTION, MODULES}) == {COLLECTION}
+
+
+def test_the_proposal_extracts_into_module_utils_and_migrates(
+    collection: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["plan", "Difference", "--root", str(collection), "--no-cache"]) == 0
+    target = f"{UTILS}/declone_support.py"
+    assert f"proposing --extract-to '{target}'" in capsys.readouterr().err
+    code, document = run_json(
+        capsys, "migrate", "Difference", "--root", str(collection), "--extract-to", target
+    )
+    assert code == 0, document
+    assert (collection / MODULES / "vlan.py").read_text() == MODULE_AFTER
+    assert (collection / MODULES / "route.py").read_text() == MODULE_AFTER.replace("vlan", "route")
+    assert "class Difference:" in (collection / target).read_text()
+
+
+def test_an_extraction_beside_the_modules_is_refused_for_them(
+    collection: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = f"{MODULES}/common.py"
+    code, document = run_json(
+        capsys, "plan", "Difference", "--root", str(collection), "--extract-to", target
+    )
+    assert code == 0
+    found = actions(document)
+    assert set(found) == {f"{MODULES}/route.py", f"{MODULES}/vlan.py"}
+    for action, reason in found.values():
+        assert action == "skip"
+        assert reason == (
+            "an Ansible module: it ships to the managed host alone, with the module_utils it "
+            f"imports, so its canonical must lie under {UTILS}/; the canonical is in {target}"
+        )
+    before = {path: (collection / path).read_bytes() for path in found}
+    code, _ = run_json(
+        capsys, "migrate", "Difference", "--root", str(collection), "--extract-to", target
+    )
+    assert code == 0
+    assert {path: (collection / path).read_bytes() for path in found} == before
+    assert not (collection / target).exists()
