@@ -142,3 +142,41 @@ def test_an_extraction_beside_the_modules_is_refused_for_them(
     assert code == 0
     assert {path: (collection / path).read_bytes() for path in found} == before
     assert not (collection / target).exists()
+
+
+PARTS = """\
+class Parameters:
+    fields = ("name",)
+
+
+class Changes(Parameters):
+    def to_return(self):
+        return dict.fromkeys(self.fields)
+"""
+
+
+def test_a_copy_kept_in_place_in_a_module_reaches_no_other_module(
+    repo: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ``Changes`` needs its module's ``Parameters``: the proposal keeps the first copy where
+    # it stands, and no other module may import it from there.
+    root = repo(
+        {
+            f"{COLLECTION}/MANIFEST.json": "{}",
+            f"{MODULES}/alpha.py": PARTS,
+            f"{MODULES}/beta.py": PARTS,
+        }
+    )
+    commit_all(root)
+    assert main(["plan", "Changes", "--root", str(root), "--no-cache"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        "proposing --canonical ansible_collections.acme.net.plugins.modules.alpha:Changes, "
+        "though it changes no file: every copy stays, for the reasons below"
+    ) in err
+    code, document = run_json(capsys, "plan", "Changes", "--root", str(root))
+    assert code == 0
+    action, reason = actions(document)[f"{MODULES}/beta.py"]
+    assert action == "skip"
+    assert reason.startswith("an Ansible module: it ships to the managed host alone")
+    assert reason.endswith(f"the canonical is in {MODULES}/alpha.py")

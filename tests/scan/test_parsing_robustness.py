@@ -20,6 +20,13 @@ from declone.scan.parsing import extract_file
 from declone.scan.scanner import _Job, _read_and_extract
 from migration_support import helper
 
+# Generated text makes the compiler warn (``1j``-like literals, invalid escapes) when it is
+# parsed through ``extract_file``, the library call, which leaves warnings to its caller.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::SyntaxWarning"),
+    pytest.mark.filterwarnings("ignore:invalid (octal )?escape sequence:DeprecationWarning"),
+]
+
 DEFAULT = PytestConfig()
 
 #: Python 3.14 reads t-strings (PEP 750) and ``except A, B:`` (PEP 758); older ones do not.

@@ -277,10 +277,14 @@ def test_console_entry_point_runs() -> None:
 def test_the_compilers_warnings_about_scanned_code_are_not_printed(
     tmp_path: Path, jobs: str
 ) -> None:
-    """``1if x`` and ``0x1for`` make the compiler warn (SyntaxWarning) when it parses them:
-    that is the repository's linters' to say, and declone prints nothing of it, from its own
-    process or its workers, while the scan still reads the file."""
-    text = "VALUES = [0x1for i in range(3)]\n\n\nclass Helper:\n    size = 1if True else 2\n"
+    """``1if x`` and ``0x1for`` make the compiler warn (SyntaxWarning) when it parses them,
+    and so does ``'\\d'`` (a DeprecationWarning before Python 3.12): that is the repository's
+    linters' to say, and declone prints nothing of it, from its own process or its workers,
+    while the scan still reads the file."""
+    text = (
+        "VALUES = [0x1for i in range(3)]\n\n\nclass Helper:\n    size = 1if True else 2\n"
+        "    pattern = '\\d+'\n"
+    )
     for name in ("a.py", "b.py"):
         (tmp_path / name).write_text(text)
     command = [sys.executable, "-W", "default", "-m", "declone", "scan", str(tmp_path)]

@@ -207,10 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else ExitCode.USAGE
     try:
         with warnings.catch_warnings():
-            # The compiler warns about the code declone reads (``1if x``, an invalid escape
-            # under Python 3.12+): the repository's own linters say that, and thousands of
-            # such lines on stderr would bury what declone says.
+            # The compiler warns about the code declone reads (``1if x``; an invalid escape,
+            # a DeprecationWarning before Python 3.12): the repository's own linters say
+            # that, and thousands of such lines on stderr would bury what declone says.
             warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.filterwarnings(
+                "ignore", "invalid (octal )?escape sequence", DeprecationWarning
+            )
             return int(_load(args.command).run(args))
     except DecloneError as exc:
         from declone.cli import output

@@ -113,16 +113,17 @@ def run(args: argparse.Namespace) -> int:
     if not planned:
         output.info("nothing to migrate: every scope keeps its copies")
     if prepared.proposed and template and planned:
+        extracting = [part for part in planned if part not in in_place]
         output.info(
-            f"no canonical given: proposing --extract-to {template!r}; pass it (or "
-            "another canonical) to migrate"
+            f"no canonical given: proposing --extract-to {template!r}"
+            + _proposal_ending(extracting)
         )
     for part in in_place if prepared.proposed else ():
         scope = part.family.scopes[0] if part.family and scoped and part.family.scopes else ""
         output.info(
             f"no canonical given: proposing --canonical {part.resolved.canonical.reference}"
             + (f" for scope {scope}" if scope else "")
-            + "; pass it (or another canonical) to migrate"
+            + _proposal_ending([part])
         )
     for part in planned:
         assert part.plan is not None
@@ -134,6 +135,13 @@ def run(args: argparse.Namespace) -> int:
     if args.diff and not plan_view.print_diffs(changes):
         output.info(_no_diff([part.plan for part in planned if part.plan is not None]))
     return int(ExitCode.OK)
+
+
+def _proposal_ending(parts: Sequence[PreparedPlan]) -> str:
+    """What to do with a proposal: pass it to migrate, unless no copy would change."""
+    if any(part.plan is not None and part.plan.changes for part in parts):
+        return "; pass it (or another canonical) to migrate"
+    return ", though it changes no file: every copy stays, for the reasons below"
 
 
 def _no_diff(plans: list[Plan]) -> str:

@@ -2,8 +2,7 @@
 
 * **Scopes and packages.** No import crosses import scopes (units that ship on their own),
   nor leaves a package folder a distribution declares (``lib/``): an installed package could
-  not import what lies outside it. A file that ships alone (an Ansible module) imports a
-  canonical only from the folder that ships with it (``module_utils``).
+  not import what lies outside it.
 
 * **Import cycles.** A copy whose module the canonical's module imports (directly or through
   other modules of the repository) cannot import the canonical: the two modules would import
@@ -24,7 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 from declone.plan.importability import ImportContext, imported_files
 from declone.plan.planner import Action, CopyPlan, Plan, Tier
-from declone.plan.shipping import ShippingRule
 from declone.rewrite import comments_only_in_copy
 
 __all__ = [
@@ -34,7 +32,6 @@ __all__ = [
     "skipped",
     "within_package",
     "within_scope",
-    "within_shipping",
     "without_cycles",
     "without_dropped_comments",
 ]
@@ -103,24 +100,6 @@ def within_package(plan: Plan, packages: Sequence[str]) -> Plan:
             f"it ships in the package under {package}/, and the canonical {path} lies "
             "outside it, where the installed package cannot import it",
             "in a package the canonical is outside of",
-        )
-
-    return skip_where(plan, objection)
-
-
-def within_shipping(plan: Plan, ships_alone: ShippingRule) -> Plan:
-    """Copies in a file that ships on its own (an Ansible module) are skipped unless the
-    canonical lies where that file may import from (see :mod:`declone.plan.shipping`)."""
-    canonical = plan.canonical
-
-    def objection(entry: CopyPlan) -> tuple[str, str] | None:
-        alone = ships_alone(entry.path)
-        if alone is None or alone.admits(canonical.path, canonical.module):
-            return None
-        where = canonical.path or f"the installed {canonical.module}"
-        return (
-            f"{alone.reason}; the canonical is in {where}",
-            "an Ansible module; the canonical is outside module_utils",
         )
 
     return skip_where(plan, objection)

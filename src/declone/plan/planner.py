@@ -54,6 +54,7 @@ from declone.plan.classapi import (
 )
 from declone.plan.importability import ImportCheck, ImportContext, check_import
 from declone.plan.ownstate import own_state
+from declone.plan.shipping import ShippingRule, ShipsAlone
 from declone.plan.staying import (
     BaseReader,
     Stay,
@@ -289,6 +290,7 @@ def plan_migration(
     read_tree: TreeReader | None = None,
     inert_bases: tuple[str, ...] = (),
     trees: Mapping[str, ast.Module | None] | None = None,
+    ships_alone: ShippingRule | None = None,
 ) -> Plan:
     """One action per copy of ``family``.
 
@@ -299,6 +301,8 @@ def plan_migration(
     ``conftest.py`` and ``test``/``tests``/``testing`` folders); ``read_tree`` reads the
     repository files a copy's bases lead to (by default only the family's own files are
     known), and ``inert_bases`` are bases known not to register their subclasses.
+    ``ships_alone`` tells the files that ship on their own (Ansible modules, see
+    :mod:`declone.plan.shipping`); by default none does.
     """
     conditions: list[str] = []
     if canonical.path is None:
@@ -321,6 +325,7 @@ def plan_migration(
         reader=BaseReader(context, read_tree or trees.get, inert_bases),
         # Only a mark needs the subclasses of a copy: the index is walked when one has one.
         subclasses=subclasses_by_base(index.classes) if marked else {},
+        ships_alone=ships_alone or _imported_where_installed,
     )
     entries = tuple(
         _plan_copy(copy, planning)
@@ -343,6 +348,7 @@ class _Planning:
     is_test_code: Callable[[str], bool]
     reader: BaseReader
     subclasses: Mapping[str, tuple[ClassRecord, ...]]
+    ships_alone: ShippingRule
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -374,6 +380,11 @@ def _skip(
     copy: ClassRecord, reason: str, cause: str, *, import_check: ImportCheck | None = None
 ) -> CopyPlan:
     return _entry(copy, Action.SKIP, reason, cause=cause, import_check=import_check)
+
+
+def _imported_where_installed(path: str) -> ShipsAlone | None:
+    """No file ships on its own."""
+    return None
 
 
 def _plan_copy(copy: ClassRecord, planning: _Planning) -> CopyPlan:
@@ -425,6 +436,14 @@ def _plan_copy(copy: ClassRecord, planning: _Planning) -> CopyPlan:
             copy,
             f"production code may not import test code (the canonical is in {canonical.path})",
             "production code; the canonical is test code",
+        )
+    alone = planning.ships_alone(copy.path)
+    if alone is not None and not alone.admits(canonical.path, canonical.module):
+        where = canonical.path or f"the installed {canonical.module}"
+        return _skip(
+            copy,
+            f"{alone.reason}; the canonical is in {where}",
+            "an Ansible module; the canonical is outside module_utils",
         )
     importable = check_import(
         planning.context, copy.path, canonical.module, canonical.path, installed=planning.installed

@@ -28,7 +28,6 @@ from declone.plan.changes import FileChange, preview
 from declone.plan.guards import (
     within_package,
     within_scope,
-    within_shipping,
     without_cycles,
     without_dropped_comments,
 )
@@ -222,7 +221,6 @@ def _prepare_plans(
         if part.plan is None:
             return part
         plan = within_package(within_scope(part.plan, scope_of), packages)
-        plan = within_shipping(plan, ships_alone)
         return dataclasses.replace(part, plan=plan)
 
     template = request.extract_to
@@ -239,6 +237,7 @@ def _prepare_plans(
             context,
             family_files,
             read_others,
+            ships_alone,
             whole=found,
         )
         return PreparedPlans(settings, index, stats, family, (guarded(part),), ())
@@ -269,7 +268,7 @@ def _prepare_plans(
         scoped = dataclasses.replace(request, extract_to=target(scope), proposing=proposed)
         try:
             part = _prepare_part(
-                settings, scoped, index, stats, sub, context, family_files, read_others
+                settings, scoped, index, stats, sub, context, family_files, read_others, ships_alone
             )
         except NothingToConsolidate as nothing:
             # No copy of this scope can become an import; the other scopes' can.
@@ -319,6 +318,7 @@ def _prepare_part(
     context: ImportContext,
     files: _FamilyFiles,
     read_others: OtherFiles,
+    ships_alone: ShippingRule,
     *,
     whole: Family | None = None,
 ) -> PreparedPlan:
@@ -361,6 +361,7 @@ def _prepare_part(
         read_tree=read_tree,
         inert_bases=settings.inert_bases,
         is_test_code=is_test_code,
+        ships_alone=ships_alone,
     )
     if request.family in family.names:
         # The name the user gave wins over the scan's pick (the most common one).

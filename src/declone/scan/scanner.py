@@ -202,6 +202,7 @@ def _start_worker() -> None:
     # A forked worker inherits the command's warning filters, a spawned one does not: the
     # compiler's warnings about the files it parses are not the scan's to print.
     warnings.simplefilter("ignore", SyntaxWarning)
+    warnings.filterwarnings("ignore", "invalid (octal )?escape sequence", DeprecationWarning)
 
 
 @contextlib.contextmanager
