@@ -418,7 +418,7 @@ class ImportCheck:
             return "name missing"
         if self.target_scope != self.importer_scope:
             return "crossing"
-        shipped_with = _shipped_with(self.importer)
+        shipped_with = _shipped_with(self.importer, self.importer_scope)
         if shipped_with is not None and not self.target.startswith(shipped_with):
             return "ships apart"
         return "resolved"
@@ -432,7 +432,7 @@ class ImportCheck:
         if self.status == "ships apart":
             return (
                 f"{where}: an Ansible module imports {self.target}, which is not under "
-                f"{_shipped_with(self.importer)} and does not ship with it"
+                f"{_shipped_with(self.importer, self.importer_scope)} and does not ship with it"
             )
         return (
             f"{where}: resolves to {self.target}, in scope {_shown(self.target_scope)}, "
@@ -440,16 +440,18 @@ class ImportCheck:
         )
 
 
-def _shipped_with(importer: str) -> str | None:
+def _shipped_with(importer: str, scope: str) -> str | None:
     """The folder that ships with an Ansible module (its ``module_utils``): a module runs on
-    the managed host with only what it imports from there; ``None`` for any other file."""
-    for modules, utils in (
-        ("plugins/modules/", "plugins/module_utils/"),
-        ("lib/ansible/modules/", "lib/ansible/module_utils/"),
-    ):
-        head, found, _ = importer.partition(modules)
-        if found and (not head or head.endswith("/")):
-            return head + utils
+    the managed host with only what it imports from there; ``None`` for any other file. A
+    collection's modules are under ``plugins/modules`` of its root, the importer's ``scope``
+    (its tests mirror that layout below ``tests/unit``); ansible-core's under
+    ``lib/ansible/modules``."""
+    collection = f"{scope}/" if scope else ""
+    if importer.startswith(f"{collection}plugins/modules/"):
+        return f"{collection}plugins/module_utils/"
+    head, found, _ = importer.partition("lib/ansible/modules/")
+    if found and (not head or head.endswith("/")):
+        return head + "lib/ansible/module_utils/"
     return None
 
 

@@ -62,6 +62,7 @@ TREE = {
     "collections/two/plugins/__init__.py": "VERSION = 1\n",
     "collections/two/plugins/helpers.py": "def helper():\n    pass\n",
     "collections/two/plugins/modules/ping.py": "def main():\n    pass\n",
+    "collections/two/tests/unit/plugins/modules/test_ping.py": "def test():\n    pass\n",
     "collections/two/plugins/module_utils/common.py": "def connect():\n    pass\n",
 }
 
@@ -241,9 +242,11 @@ def test_an_ansible_module_imports_only_from_module_utils(repo: Path) -> None:
         "import helper: an Ansible module imports collections/two/plugins/helpers.py, which "
         "is not under collections/two/plugins/module_utils/ and does not ship with it"
     )
-    # Any other file of the collection imports what it likes.
+    # Any other file of the collection imports what it likes, tests of modules included.
     other = _check(repo, "collections/two/tests/unit/test_b.py", apart.ref)
     assert other.status == "resolved"
+    test = _check(repo, "collections/two/tests/unit/plugins/modules/test_ping.py", apart.ref)
+    assert test.status == "resolved"
 
 
 def test_a_root_module_is_another_scope_than_a_collection(repo: Path) -> None:

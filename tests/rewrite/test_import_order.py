@@ -417,6 +417,8 @@ ANSIBLE_MODULE = '''\
     from __future__ import absolute_import, division, print_function
     __metaclass__ = type
 
+    ANSIBLE_METADATA = {"status": ["preview"], "supported_by": "community", "version": 1.1}
+
     DOCUMENTATION = r"""
     module: vlan
     """
@@ -446,6 +448,8 @@ def test_imports_below_the_header_constants_take_the_new_import() -> None:
         from __future__ import absolute_import, division, print_function
         __metaclass__ = type
 
+        ANSIBLE_METADATA = {"status": ["preview"], "supported_by": "community", "version": 1.1}
+
         DOCUMENTATION = r"""
         module: vlan
         """
@@ -467,10 +471,10 @@ def test_imports_below_the_header_constants_take_the_new_import() -> None:
 
 
 def test_a_statement_between_future_and_imports_keeps_the_top_block() -> None:
-    # ``__all__`` is no header constant: the imports below it are not the module's block.
+    # A computed value is no header constant: the imports below it are not the module's.
     before = src("""\
         from __future__ import annotations
-        __all__ = ["main"]
+        __all__ = sorted(["main"])
 
         import os
 
@@ -486,7 +490,7 @@ def test_a_statement_between_future_and_imports_keeps_the_top_block() -> None:
         from __future__ import annotations
 
         from shop.testing import FakeGateway
-        __all__ = ["main"]
+        __all__ = sorted(["main"])
 
         import os
 

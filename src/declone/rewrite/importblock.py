@@ -348,23 +348,46 @@ def _is_future_import(statement: cst.BaseStatement) -> bool:
 
 
 def _is_header_constant(statement: cst.BaseStatement) -> bool:
-    """``NAME = <a string, a number or a name>``: a module's metadata, documentation or
-    ``__metaclass__ = type``, which some conventions put above the imports."""
-    return m.matches(
-        statement,
-        m.SimpleStatementLine(
-            body=[
-                m.Assign(
-                    targets=[m.AssignTarget(target=m.Name())],
-                    value=m.SimpleString()
-                    | m.ConcatenatedString()
-                    | m.Integer()
-                    | m.Float()
-                    | m.Name(),
-                )
-            ]
-        ),
+    """``NAME = <a literal>``: a module's metadata or documentation (``__metaclass__ = type``,
+    ``ANSIBLE_METADATA = {...}``, ``DOCUMENTATION = r'''...'''``, ``__all__ = [...]``), which
+    some conventions put above the imports."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    return (
+        isinstance(small, cst.Assign)
+        and all(isinstance(target.target, cst.Name) for target in small.targets)
+        and _is_literal(small.value)
     )
+
+
+def _is_literal(node: cst.BaseExpression) -> bool:
+    """A string, a number, a name (``type``, ``True``) or a display of those."""
+    if isinstance(node, _LITERAL_ATOMS):
+        return True
+    if isinstance(node, cst.Dict):
+        return all(
+            isinstance(element, cst.DictElement)
+            and _is_literal(element.key)
+            and _is_literal(element.value)
+            for element in node.elements
+        )
+    if isinstance(node, cst.List | cst.Tuple | cst.Set):
+        return all(
+            isinstance(element, cst.Element) and _is_literal(element.value)
+            for element in node.elements
+        )
+    return False
+
+
+_LITERAL_ATOMS = (
+    cst.SimpleString,
+    cst.ConcatenatedString,
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.Name,
+)
 
 
 def _is_import_line(statement: cst.BaseStatement) -> bool:
