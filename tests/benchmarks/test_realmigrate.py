@@ -4,6 +4,7 @@ repository's linters and the every-family mode."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import sys
 import textwrap
 from pathlib import Path
@@ -899,3 +900,29 @@ def test_an_absolute_import_resolves_under_a_declared_source_folder() -> None:
     assert realmigrate.resolve_import(sources, "declone_support.py", ref) is None
     found = realmigrate.resolve_import(sources, "declone_support.py", ref, ("lib",))
     assert found == "lib/pkg/entities.py"
+
+
+def _ran(family: str) -> realmigrate.MigrationOutcome:
+    return realmigrate.MigrationOutcome(family, 0, 0.0, "", "run", (), (), {}, 1, 0, 0, ())
+
+
+def test_the_definitions_limit_holds_for_the_named_migrations_only(repo: Path) -> None:
+    # FailJson is defined four times in collections/one, and so is a family the every-family
+    # mode migrated under that name: only the named migration's target is a failure.
+    setup = realmigrate.Setup(
+        realmigrate.SETUPS["ansible"].project,
+        (realmigrate.Migration("FailJson", ()),),
+        (),
+        None,
+        max_definitions_per_scope=1,
+    )
+    sources = _sources(repo)
+    named = realmigrate.ProjectReport(setup)
+    named.migrations = [_ran("FailJson")]
+    realmigrate._check_migrated(named, repo, sources, sources)
+    assert named.failures == ["collections/one: 4 definitions of FailJson left, more than 1"]
+    every = realmigrate.ProjectReport(dataclasses.replace(setup, migrations=()))
+    every.migrations = [_ran("FailJson@0123abcd")]
+    realmigrate._check_migrated(every, repo, sources, sources)
+    assert every.failures == []
+    assert [d.name for d in every.definitions] == ["FailJson"]

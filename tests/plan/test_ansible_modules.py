@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from declone.cli import main
-from declone.plan.shipping import ShipsAlone, collection_roots, shipping_rule
+from declone.plan.shipping import (
+    ShipsAlone,
+    collection_import_roots,
+    collection_roots,
+    shipping_rule,
+)
 from migration_support import actions, commit_all, run_json
 
 COLLECTION = "ansible_collections/acme/net"
@@ -180,3 +185,54 @@ def test_a_copy_kept_in_place_in_a_module_reaches_no_other_module(
     assert action == "skip"
     assert reason.startswith("an Ansible module: it ships to the managed host alone")
     assert reason.endswith(f"the canonical is in {MODULES}/alpha.py")
+
+
+def test_collections_import_from_the_folder_above_ansible_collections() -> None:
+    assert collection_import_roots(
+        {COLLECTION, "vendor/ansible_collections/ns/other", "", "plain/collection"}
+    ) == ("", "vendor")
+
+
+BINDING = """\
+try:
+    import libvirt
+except ImportError:
+    libvirt = None
+
+
+class VMNotFound(Exception):
+    pass
+
+
+class LibvirtConnection:
+    def __init__(self, uri):
+        if libvirt is None:
+            raise VMNotFound(uri)
+        self.conn = libvirt.open(uri)
+"""
+
+
+def test_a_module_utils_named_like_an_installed_package_is_imported_by_its_full_name(
+    repo: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ``import libvirt`` in module_utils/libvirt.py is the installed binding: the copy kept
+    # in place there is imported as ``ansible_collections...libvirt``, never as ``libvirt``.
+    root = repo(
+        {
+            f"{COLLECTION}/galaxy.yml": "namespace: acme\nname: net\nversion: 1.0.0\n",
+            f"{UTILS}/libvirt.py": BINDING,
+            f"{MODULES}/virt.py": BINDING + "\n\ndef main():\n    return LibvirtConnection\n",
+        }
+    )
+    commit_all(root)
+    assert main(["plan", "LibvirtConnection", "--root", str(root), "--no-cache"]) == 0
+    canonical = "ansible_collections.acme.net.plugins.module_utils.libvirt:LibvirtConnection"
+    assert f"proposing --canonical {canonical}; pass it" in capsys.readouterr().err
+    code, document = run_json(
+        capsys, "migrate", "LibvirtConnection", "--root", str(root), "--canonical", canonical
+    )
+    assert code == 0, document
+    module = (root / MODULES / "virt.py").read_text()
+    assert "from ansible_collections.acme.net.plugins.module_utils.libvirt import" in module
+    assert "class LibvirtConnection" not in module
+    assert "from libvirt import" not in module

@@ -165,6 +165,17 @@ def test_roots_learned_from_the_files_own_imports() -> None:
     assert learned_roots(context, {"other/test_y.py": ["json"]}) == ()
 
 
+def test_a_module_importing_its_own_name_teaches_no_root() -> None:
+    # ``import libvirt`` in ``module_utils/libvirt.py`` is the installed binding, not the
+    # file itself: its folder is no sys.path entry, and the other file's import still is.
+    files = ["c/plugins/module_utils/libvirt.py", "c/plugins/module_utils/virt.py"]
+    context = import_context(PytestConfig(), files)
+    assert learned_roots(context, {files[0]: ["libvirt"]}) == ()
+    assert learned_roots(context, {files[0]: ["libvirt"], files[1]: ["libvirt"]}) == (
+        "c/plugins/module_utils",
+    )
+
+
 def test_a_copy_in_a_shipped_package_never_imports_from_outside_it(
     write_tree: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

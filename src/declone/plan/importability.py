@@ -12,14 +12,16 @@ to the files that can import it under those rules:
 - with ``--import-mode=importlib`` nothing is inserted: only ``pythonpath`` entries and
   installed packages are importable.
 
-Two more kinds of ``sys.path`` entries come from the repository itself, after pytest's:
+Three more kinds of ``sys.path`` entries come from the repository itself, after pytest's:
 
 - *source roots* a distribution declares (``package-dir``, ``packages.find where``, a
   ``src/`` or ``lib/`` layout): an installed package imports from there;
 - *learned roots*: folders that the repository's own absolute imports show on ``sys.path``
   (an ``ansible_collections.ns.name.plugins...`` import that resolves to a file under the
   folder above ``ansible_collections`` says that this folder is on it, whichever runner
-  puts it there).
+  puts it there);
+- the folder above each Ansible collection's ``ansible_collections/<ns>/<name>``, where
+  Ansible puts it (:mod:`declone.plan.shipping`).
 
 Pure functions over the repository's file list: nothing here touches the disk. Paths are
 POSIX strings relative to the root; ``""`` is the root itself.
@@ -181,15 +183,19 @@ def learned_roots(context: ImportContext, imports: Mapping[str, Iterable[str]]) 
     gives ``a.b`` and ``a.b.c``: either may be the module). A folder counts when it is one of
     the importing file's own ancestors and the module resolves to a repository file under it
     through regular or namespace packages; the nearest such ancestor wins, as imports written
-    for a runner that puts a collection's parent on ``sys.path`` all agree on it.
+    for a runner that puts a collection's parent on ``sys.path`` all agree on it. A module
+    that resolves to the importing file itself teaches nothing: ``import libvirt`` in
+    ``module_utils/libvirt.py`` is the installed binding of that name.
     """
     votes: dict[str, int] = {}
     for path, modules in imports.items():
         ancestors = list(reversed(_ancestors(dirname(path))))
         for module in modules:
             for folder in ancestors:
-                if any(c in context.files for c in module_paths_for(module, (folder,))):
-                    votes[folder] = votes.get(folder, 0) + 1
+                found = [c for c in module_paths_for(module, (folder,)) if c in context.files]
+                if found:
+                    if path not in found:
+                        votes[folder] = votes.get(folder, 0) + 1
                     break
     return tuple(sorted(votes, key=lambda folder: (-votes[folder], folder)))
 

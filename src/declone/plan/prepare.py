@@ -43,7 +43,12 @@ from declone.plan.importability import (
 )
 from declone.plan.layout import declared_source_roots
 from declone.plan.planner import Plan, plan_migration
-from declone.plan.shipping import ShippingRule, collection_roots, shipping_rule
+from declone.plan.shipping import (
+    ShippingRule,
+    collection_import_roots,
+    collection_roots,
+    shipping_rule,
+)
 from declone.plan.staying import at_top_level
 from declone.plan.unusedcopies import OtherFiles, without_unused_imports
 from declone.rewrite import ImportOrder, RewriteStatus, read_import_order
@@ -207,15 +212,16 @@ def _prepare_plans(
     read_others = _files_naming(settings, index, family.names if family is not None else ())
     scope_of = find_scopes(settings.root, [record.path for record in index.files])
     packages = declared_source_roots(settings.root, {"", *scope_of.values()})
+    collections = collection_roots(settings.root, {"", *scope_of.values()})
     context = with_roots(
         base,
         (
             *packages,
             *learned_roots(base, family_files.imports),
+            *collection_import_roots(collections),
         ),
     )
-
-    ships_alone = shipping_rule(collection_roots(settings.root, {"", *scope_of.values()}))
+    ships_alone = shipping_rule(collections)
 
     def guarded(part: PreparedPlan) -> PreparedPlan:
         if part.plan is None:

@@ -10,6 +10,10 @@ canonical in ``module_utils``: its collection's ``plugins/module_utils``, or ans
 Ansible modules are the files under ``plugins/modules`` of a collection (a folder holding
 ``MANIFEST.json`` or ``galaxy.yml``) and under ``lib/ansible/modules`` (ansible-core).
 
+A collection's files import each other as ``ansible_collections.<namespace>.<name>...``, from
+the folder above ``ansible_collections`` (``collection_import_roots``): a module's import of a
+canonical kept in its ``module_utils`` is spelled so.
+
 Pure but for ``collection_roots``, which looks for the collections' metadata files.
 """
 
@@ -19,7 +23,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["COLLECTION_MARKERS", "ShippingRule", "ShipsAlone", "collection_roots", "shipping_rule"]
+__all__ = [
+    "COLLECTION_MARKERS",
+    "ShippingRule",
+    "ShipsAlone",
+    "collection_import_roots",
+    "collection_roots",
+    "shipping_rule",
+]
 
 #: The files that make a folder an Ansible collection.
 COLLECTION_MARKERS = ("MANIFEST.json", "galaxy.yml")
@@ -70,6 +81,18 @@ def shipping_rule(collections: Iterable[str]) -> ShippingRule:
         return None
 
     return ships_alone
+
+
+def collection_import_roots(collections: Iterable[str]) -> tuple[str, ...]:
+    """The ``sys.path`` entries Ansible gives its collections: the folder holding
+    ``ansible_collections/<namespace>/<name>``, for each collection laid out that way (its
+    files import each other as ``ansible_collections.<namespace>.<name>....``)."""
+    found: dict[str, None] = {}
+    for collection in sorted(collections):
+        parts = collection.split("/")
+        if len(parts) >= 3 and parts[-3] == "ansible_collections":
+            found.setdefault("/".join(parts[:-3]), None)
+    return tuple(found)
 
 
 def collection_roots(root: Path, folders: Iterable[str]) -> frozenset[str]:
