@@ -43,7 +43,7 @@ its reason said and grouped; a plan or migration that crashes is a failure. Then
    before and after: the same modules import before and after (how many created modules
    import is reported too).
 
-    python benchmarks/realmigrate.py [--only ansible|pyramid|sqlalchemy] [--all-families]
+    python benchmarks/realmigrate.py [--only ansible|pyramid|salt|sqlalchemy] [--all-families]
                                      [--collect] [--json]
 
 Every step is timed (wall seconds). The exit code is 1 when an invariant fails (each
@@ -193,6 +193,16 @@ SETUPS = {
         SQLALCHEMY_REQUIREMENTS,
         tests=None,
         pythonpath=("lib",),
+        all_families=True,
+    ),
+    # A package at the root with its own isort settings; its runtime requirements are not
+    # installed: with --collect the changed modules are imported, and those that need them
+    # do not import before the migration either.
+    "salt": Setup(
+        realcode.PROJECTS["salt"],
+        (),
+        (),
+        tests=None,
         all_families=True,
     ),
 }
@@ -691,7 +701,8 @@ def _ensure_venv(venv: Path, requirements: Sequence[str], python: str) -> Path:
         return bin_dir
     shutil.rmtree(venv, ignore_errors=True)
     _run([python, "-m", "venv", str(venv)])
-    _run([str(bin_dir / "python"), "-m", "pip", "install", "-q", *requirements])
+    if requirements:  # pip refuses an install of nothing
+        _run([str(bin_dir / "python"), "-m", "pip", "install", "-q", *requirements])
     marker.write_text(wanted, encoding="utf-8")
     return bin_dir
 

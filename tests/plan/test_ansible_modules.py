@@ -66,18 +66,26 @@ def main():
 '''
 
 
+GALAXY = {f"{COLLECTION}/galaxy.yml": "namespace: acme\nname: net\nversion: 1.0.0\n"}
+
+
+def _committed(repo: Any, files: dict[str, str]) -> Path:
+    """A git repository holding the collection's metadata and ``files``."""
+    root = repo({**GALAXY, **files})
+    assert isinstance(root, Path)
+    return commit_all(root)
+
+
 @pytest.fixture
 def collection(repo: Any) -> Path:
-    root = repo(
+    return _committed(
+        repo,
         {
-            f"{COLLECTION}/galaxy.yml": "namespace: acme\nname: net\nversion: 1.0.0\n",
             f"{UTILS}/net.py": "def connect(value):\n    return value\n",
             f"{MODULES}/vlan.py": MODULE.replace("NAME", "vlan"),
             f"{MODULES}/route.py": MODULE.replace("NAME", "route"),
-        }
+        },
     )
-    assert isinstance(root, Path)
-    return commit_all(root)
 
 
 def test_modules_ship_alone_with_module_utils() -> None:
@@ -106,7 +114,13 @@ def test_modules_ship_alone_with_module_utils() -> None:
 
 
 def test_collections_are_told_by_their_metadata(collection: Path) -> None:
-    assert collection_roots(collection, {"", COLLECTION, MODULES}) == {COLLECTION}
+    (collection / "built/ansible_collections/acme/dns").mkdir(parents=True)
+    (collection / "built/ansible_collections/acme/dns/MANIFEST.json").write_text("{}")
+    folders = {"", COLLECTION, MODULES, "built/ansible_collections/acme/dns"}
+    assert collection_roots(collection, folders) == {
+        COLLECTION,
+        "built/ansible_collections/acme/dns",
+    }
 
 
 def test_the_proposal_extracts_into_module_utils_and_migrates(
@@ -165,14 +179,7 @@ def test_a_copy_kept_in_place_in_a_module_reaches_no_other_module(
 ) -> None:
     # ``Changes`` needs its module's ``Parameters``: the proposal keeps the first copy where
     # it stands, and no other module may import it from there.
-    root = repo(
-        {
-            f"{COLLECTION}/MANIFEST.json": "{}",
-            f"{MODULES}/alpha.py": PARTS,
-            f"{MODULES}/beta.py": PARTS,
-        }
-    )
-    commit_all(root)
+    root = _committed(repo, {f"{MODULES}/alpha.py": PARTS, f"{MODULES}/beta.py": PARTS})
     assert main(["plan", "Changes", "--root", str(root), "--no-cache"]) == 0
     err = " ".join(capsys.readouterr().err.split())
     assert (
@@ -217,14 +224,13 @@ def test_a_module_utils_named_like_an_installed_package_is_imported_by_its_full_
 ) -> None:
     # ``import libvirt`` in module_utils/libvirt.py is the installed binding: the copy kept
     # in place there is imported as ``ansible_collections...libvirt``, never as ``libvirt``.
-    root = repo(
+    root = _committed(
+        repo,
         {
-            f"{COLLECTION}/galaxy.yml": "namespace: acme\nname: net\nversion: 1.0.0\n",
             f"{UTILS}/libvirt.py": BINDING,
             f"{MODULES}/virt.py": BINDING + "\n\ndef main():\n    return LibvirtConnection\n",
-        }
+        },
     )
-    commit_all(root)
     assert main(["plan", "LibvirtConnection", "--root", str(root), "--no-cache"]) == 0
     canonical = "ansible_collections.acme.net.plugins.module_utils.libvirt:LibvirtConnection"
     assert f"proposing --canonical {canonical}; pass it" in capsys.readouterr().err

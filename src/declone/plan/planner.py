@@ -325,7 +325,7 @@ def plan_migration(
         reader=BaseReader(context, read_tree or trees.get, inert_bases),
         # Only a mark needs the subclasses of a copy: the index is walked when one has one.
         subclasses=subclasses_by_base(index.classes) if marked else {},
-        ships_alone=ships_alone or _imported_where_installed,
+        ships_alone=ships_alone or _none_ships_alone,
     )
     entries = tuple(
         _plan_copy(copy, planning)
@@ -382,7 +382,7 @@ def _skip(
     return _entry(copy, Action.SKIP, reason, cause=cause, import_check=import_check)
 
 
-def _imported_where_installed(path: str) -> ShipsAlone | None:
+def _none_ships_alone(path: str) -> ShipsAlone | None:
     """No file ships on its own."""
     return None
 

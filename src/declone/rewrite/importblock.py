@@ -26,7 +26,7 @@ from declone.rewrite.importorder import (
     place_import,
 )
 
-__all__ = ["ImportRequest", "add_imports", "import_block_end", "import_text"]
+__all__ = ["ImportRequest", "add_imports", "import_block", "import_text"]
 
 #: ``(module as written, name, asname)``: ``("..json", "Encoder", None)``.
 ImportRequest = tuple[str, str, str | None]
@@ -310,11 +310,6 @@ def _parse_head(code: str, config: cst.PartialParserConfig, header_length: int) 
         header=module.header[:header_length],
         body=[first.with_changes(leading_lines=[*extra, *first.leading_lines]), *module.body[1:]],
     )
-
-
-def import_block_end(body: Sequence[cst.BaseStatement]) -> int:
-    """Where the module's import block ends (see ``import_block``)."""
-    return import_block(body)[1]
 
 
 def import_block(body: Sequence[cst.BaseStatement]) -> tuple[int, int]:
