@@ -23,17 +23,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from declone.scan import COLLECTION_MARKERS
+
 __all__ = [
-    "COLLECTION_MARKERS",
     "ShippingRule",
     "ShipsAlone",
     "collection_import_roots",
     "collection_roots",
     "shipping_rule",
 ]
-
-#: The files that make a folder an Ansible collection.
-COLLECTION_MARKERS = ("MANIFEST.json", "galaxy.yml")
 
 _CORE_MODULES = "lib/ansible/modules/"
 _CORE_UTILS = "lib/ansible/module_utils"

@@ -14,7 +14,6 @@ import functools
 from collections.abc import Sequence
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.helpers import get_full_name_for_node
@@ -245,7 +244,7 @@ def _add_with_visitor(module: cst.Module, requests: tuple[ImportRequest, ...]) -
     """Add the imports with AddImportsVisitor, run on the module's head only (the
     docstring and the top import block, where it reads and writes)."""
     body = list(module.body)
-    head_length = _import_lines_end(body, 1 if body and _is_docstring_or_strict(body[0]) else 0)
+    head_length = _import_lines_end(body, _after_docstring(body))
     head: _Body = body[:head_length]
     rest = body[head_length:]
     if rest:
@@ -317,7 +316,7 @@ def import_block(body: Sequence[cst.BaseStatement]) -> tuple[int, int]:
     when those are only ``__future__`` imports (or none), of the first import lines below
     the constants that follow them, where the module's author put its imports (an Ansible
     module's ``__metaclass__ = type`` and ``DOCUMENTATION = r'''...'''`` come first)."""
-    start = 1 if body and _is_docstring_or_strict(body[0]) else 0
+    start = _after_docstring(body)
     end = _import_lines_end(body, start)
     if any(not _is_future_import(statement) for statement in body[start:end]):
         return start, end
@@ -329,6 +328,10 @@ def import_block(body: Sequence[cst.BaseStatement]) -> tuple[int, int]:
     return later, _import_lines_end(body, later)
 
 
+def _after_docstring(body: Sequence[cst.BaseStatement]) -> int:
+    return 1 if body and _is_docstring_or_strict(body[0]) else 0
+
+
 def _import_lines_end(body: Sequence[cst.BaseStatement], start: int) -> int:
     position = start
     while position < len(body) and _is_import_line(body[position]):
@@ -337,8 +340,14 @@ def _import_lines_end(body: Sequence[cst.BaseStatement], start: int) -> int:
 
 
 def _is_future_import(statement: cst.BaseStatement) -> bool:
-    return m.matches(
-        statement, m.SimpleStatementLine(body=[m.ImportFrom(module=m.Name("__future__"))])
+    """``from __future__ import ...``, alone on its line (``import_block``'s lines are)."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    first = statement.body[0]
+    return (
+        isinstance(first, cst.ImportFrom)
+        and isinstance(first.module, cst.Name)
+        and first.module.value == "__future__"
     )
 
 

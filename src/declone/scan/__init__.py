@@ -27,7 +27,7 @@ from declone.scan.scanner import (
     scan_overview_document,
     scan_repository,
 )
-from declone.scan.scopes import find_scopes
+from declone.scan.scopes import COLLECTION_MARKERS, find_scopes
 from declone.scan.source import decode_source, digest_of
 from declone.scan.testcode import TestCode, find_test_code
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from declone.scan.parsing import extract_file
 
 __all__ = [
+    "COLLECTION_MARKERS",
     "FileListing",
     "Occurrence",
     "OccurrenceKind",

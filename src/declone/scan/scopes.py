@@ -12,9 +12,11 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["SCOPE_MARKERS", "find_scopes"]
+__all__ = ["COLLECTION_MARKERS", "SCOPE_MARKERS", "find_scopes"]
 
-SCOPE_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.json", "galaxy.yml")
+#: The files that make a folder an Ansible collection.
+COLLECTION_MARKERS = ("MANIFEST.json", "galaxy.yml")
+SCOPE_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", *COLLECTION_MARKERS)
 
 
 def find_scopes(root: Path, paths: Iterable[str]) -> dict[str, str]:
