@@ -112,6 +112,11 @@ class DecloneRun:
     tree_peak_rss_mb: float | None
     summary: dict[str, Any]
     stderr_tail: str
+    #: CPU time (user + system) of the whole run, its worker processes included (``wait4``).
+    cpu_seconds: float = 0.0
+    #: CPU time of declone's own process, without its workers, as ``/proc`` last showed it
+    #: (at most 100 ms before it exited); ``None`` without ``/proc``.
+    main_cpu_seconds: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -296,12 +301,28 @@ def _process_tree_rss(root_pid: int) -> int | None:
     return total
 
 
-def _sample_tree_peak(pid: int, stop: threading.Event, peak: list[int | None]) -> None:
+def _own_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` itself, not its children; ``None`` when
+    ``/proc`` does not show it (any more)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Fields resume after the command name's last ")": utime and stime are the 14th and
+    # 15th fields of the line, the 12th and 13th from there.
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _sample_tree_peak(
+    pid: int, stop: threading.Event, peak: list[int | None], own_cpu: list[float | None]
+) -> None:
     while not stop.is_set():
         current = _process_tree_rss(pid)
         if current is None:
             return
         peak[0] = max(peak[0] or 0, current)
+        own_cpu[0] = _own_cpu_seconds(pid) or own_cpu[0]
         stop.wait(_SAMPLE_SECONDS)
 
 
@@ -316,8 +337,10 @@ def measure_process(
         process = subprocess.Popen(
             command, stdout=out, stderr=err, cwd=cwd, env=declone_environment()
         )
-        stop, peak = threading.Event(), [None]
-        sampler = threading.Thread(target=_sample_tree_peak, args=(process.pid, stop, peak))
+        stop, peak, own_cpu = threading.Event(), [None], [None]
+        sampler = threading.Thread(
+            target=_sample_tree_peak, args=(process.pid, stop, peak, own_cpu)
+        )
         sampler.start()
         # wait4 rather than Popen.wait: it returns this child's own resource usage, so each
         # run's peak is its own and not the maximum over every child this script has run.
@@ -340,6 +363,8 @@ def measure_process(
         tree_peak_rss_mb=None if tree_peak is None else tree_peak / 2**20,
         summary={},
         stderr_tail="\n".join(stderr.strip().splitlines()[-5:]),
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        main_cpu_seconds=own_cpu[0],
     )
     return run, stdout
 
@@ -585,6 +610,13 @@ def render_table(title: str, comparison: ScanFigures) -> str:
     if comparison.best_cold_ratio is not None:
         lines.append(
             f"fastest cold run over the fastest floor, all rounds: {comparison.best_cold_ratio:.3f}"
+        )
+    cold = comparison.cold
+    if cold.cpu_seconds and cold.main_cpu_seconds is not None:
+        lines.append(
+            f"declone cold, CPU time: {cold.cpu_seconds:.2f} s in all "
+            f"({cold.cpu_seconds / floor.seconds:.3f} x floor), of which its main process "
+            f"{cold.main_cpu_seconds:.2f} s ({cold.main_cpu_seconds / floor.seconds:.3f} x floor)"
         )
     summary = comparison.cold.summary
     if summary:

@@ -287,6 +287,9 @@ def test_declone_finds_the_monorepos_families_and_its_largest(tmp_path: Path) ->
     assert max(f["copies"] for f in duplicates) == repo.largest_family
     assert run.peak_rss_mb > 0
     assert run.tree_peak_rss_mb is None or run.tree_peak_rss_mb >= run.peak_rss_mb / 2
+    # The whole run's CPU time holds its own process's, workers or not.
+    assert run.cpu_seconds > 0
+    assert run.main_cpu_seconds is None or 0 < run.main_cpu_seconds <= run.cpu_seconds + 0.05
 
 
 def test_the_memory_table_shows_each_size() -> None:
@@ -300,3 +303,17 @@ def test_the_memory_table_shows_each_size() -> None:
     repo = synthrepo.GeneratedRepo(Path("r"), 0, 5000, 500_000, 1, 1, 1, (), 1, 1, "monorepo")
     table = scan.memory_table([(repo, figures)])
     assert "  5,000    500,000   0.500   0.040    120 MB    250 MB" in table.splitlines()
+
+
+def test_the_table_splits_cold_cpu_time_between_declone_and_its_workers() -> None:
+    floor = scan.Floor(1, 1, 1, 0, 10.0)
+    cold = scan.DecloneRun("declone cold", (), 0, 8.0, 120.0, 250.0, {}, "", 15.0, 3.0)
+    warm = scan.DecloneRun("declone warm", (), 0, 0.4, 40.0, 45.0, {}, "")
+    table = scan.render_table("title", scan.ScanFigures(floor, cold, warm))
+    assert (
+        "declone cold, CPU time: 15.00 s in all (1.500 x floor), of which its main process "
+        "3.00 s (0.300 x floor)"
+    ) in table
+    # Without /proc the split is not known, and not shown.
+    unknown = scan.DecloneRun("declone cold", (), 0, 8.0, 120.0, None, {}, "", 15.0, None)
+    assert "CPU time" not in scan.render_table("title", scan.ScanFigures(floor, unknown, warm))
