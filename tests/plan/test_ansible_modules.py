@@ -242,3 +242,43 @@ def test_a_module_utils_named_like_an_installed_package_is_imported_by_its_full_
     assert "from ansible_collections.acme.net.plugins.module_utils.libvirt import" in module
     assert "class LibvirtConnection" not in module
     assert "from libvirt import" not in module
+
+
+def test_a_copy_no_module_code_uses_goes_with_no_import(
+    repo: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An Ansible module is run, never imported from outside the repository: a copy its own
+    # code does not use leaves no import behind (pyflakes would report it unused), as in
+    # test code; the module that uses its copy imports the canonical.
+    unused = MODULE.replace("NAME", "route").replace(
+        'connect(Difference({}, {}).compare("name"))', 'connect("name")'
+    )
+    root = _committed(
+        repo,
+        {
+            f"{UTILS}/net.py": "def connect(value):\n    return value\n",
+            f"{MODULES}/vlan.py": MODULE.replace("NAME", "vlan"),
+            f"{MODULES}/route.py": unused,
+        },
+    )
+    target = f"{UTILS}/declone_support.py"
+    code, document = run_json(
+        capsys, "migrate", "Difference", "--root", str(root), "--extract-to", target
+    )
+    assert code == 0, document
+    assert (root / MODULES / "vlan.py").read_text() == MODULE_AFTER
+    route = (root / MODULES / "route.py").read_text()
+    assert "Difference" not in route
+    assert route == unused.replace(
+        """class Difference:
+    def __init__(self, want, have=None):
+        self.want = want
+        self.have = have
+
+    def compare(self, param):
+        return getattr(self.want, param) != getattr(self.have, param, None)
+
+
+""",
+        "",
+    )

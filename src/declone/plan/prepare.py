@@ -387,7 +387,10 @@ def _prepare_part(
         _canonical_class_text(resolved, canonical_text, texts),
         drop_comments=request.drop_comments,
     )
-    plan = without_unused_imports(plan, parsed, read_others, is_test_code)
+    # Test code and an Ansible module are imported by the repository's own files only.
+    plan = without_unused_imports(
+        plan, parsed, read_others, lambda path: is_test_code(path) or bool(ships_alone(path))
+    )
     sources = {path: files.raw[path] for path in family.files if path in files.raw}
     return PreparedPlan(settings, index, stats, family, plan, resolved, sources, context)
 

@@ -14,8 +14,9 @@ A copy that nothing in its file uses but another file reaches through its module
 is: the import in its place would only re-export the canonical, an import its module never
 reads, which linters report all the same (the reason names the file that reaches it).
 
-Only in test code: a class in a module that ships is part of what its users may import, from
-outside the repository, and its module keeps the import.
+Only in test code and in files that ship alone (an Ansible module is run on its host, never
+imported from outside the repository): a class in any other module that ships is part of what
+its users may import, from outside the repository, and its module keeps the import.
 
 Pure but for ``read_others``, which the caller gives: the plan and the family's parsed files
 in, the plan with those copies marked out.
@@ -49,15 +50,16 @@ def without_unused_imports(
     plan: Plan,
     trees: Mapping[str, ast.Module | None],
     read_others: OtherFiles,
-    is_test_code: Callable[[str], bool],
+    imported_only_here: Callable[[str], bool],
 ) -> Plan:
-    """``plan`` with each copy in test code that nothing uses, in its file or through it,
-    planned to go without the canonical's import. ``trees`` are the family's files parsed
-    (``None`` for one that does not parse)."""
+    """``plan`` with each copy that nothing uses, in its file or through it, planned to go
+    without the canonical's import, in the files ``imported_only_here`` accepts (test code,
+    files that ship alone). ``trees`` are the family's files parsed (``None`` for one that
+    does not parse)."""
     unused = [
         entry
         for entry in plan.changes
-        if is_test_code(entry.path) and _unused_in_its_file(entry, trees.get(entry.path))
+        if imported_only_here(entry.path) and _unused_in_its_file(entry, trees.get(entry.path))
     ]
     if not unused:
         return plan
